@@ -1,0 +1,7 @@
+//! pycwe's vocabulary and pure steps: the CWE catalog, the Python front-end (source files, parsing,
+//! chunking into the units a model judges), and later datasets, metrics and report emitters.
+//! No candle, no clap, no anyhow: errors are typed so callers can branch on them.
+
+pub mod cwe;
+pub mod python;
+pub mod source;
