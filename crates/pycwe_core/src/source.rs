@@ -21,7 +21,7 @@ const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 /// Why a file could not be loaded as Python source. Every variant names the file.
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
-    #[error("{path}: cannot read: {source}")]
+    #[error("{path}: cannot read the file")]
     Io {
         path: PathBuf,
         #[source]

@@ -14,7 +14,7 @@ pub use window::{Window, windows};
 pub enum FrontendError {
     #[error(transparent)]
     Source(#[from] crate::source::SourceError),
-    #[error("{path}: {source}")]
+    #[error("{path}: cannot parse the file")]
     Parse {
         path: std::path::PathBuf,
         #[source]

@@ -281,13 +281,31 @@ fn definition(outer: Node, def_node: Node, text: &str, base: usize, parent: Opti
         .map(|c| c.end_byte())
         .or_else(|| def_node.child_by_field_name("body").map(|b| b.start_byte()))
         .unwrap_or(def_node.end_byte());
+    let end = last_code_end(def_node);
     Definition {
         kind,
         name,
-        span: shifted(outer, base),
+        span: Span::new(base + outer.start_byte(), base + end),
         keyword: base + def_node.start_byte(),
         header: Span::new(base + def_node.start_byte(), base + colon_end.max(def_node.start_byte())),
         parent,
+    }
+}
+
+/// End of the last token of `node` that is not a comment: a definition ends with its last
+/// statement, as in Python's `ast` (comments after it belong to whatever follows).
+fn last_code_end(node: Node) -> usize {
+    let mut current = node;
+    loop {
+        let count = current.child_count();
+        let last = (0..count)
+            .rev()
+            .filter_map(|i| current.child(i))
+            .find(|c| c.kind() != "comment" && c.end_byte() > c.start_byte());
+        match last {
+            Some(child) => current = child,
+            None => return current.end_byte(),
+        }
     }
 }
 

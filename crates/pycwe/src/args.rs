@@ -1,0 +1,80 @@
+//! The command line, as clap derive types. Raw flags are resolved into typed values here, once.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use pycwe_core::cwe::Edition;
+
+/// Find CWE weaknesses in Python code with small language models that run on your machine.
+#[derive(Debug, Parser)]
+#[command(name = "pycwe", version, about, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Explain one weakness: what it is, how it shows in Python, how to fix it.
+    Explain(ExplainArgs),
+    /// The CWE catalog.
+    #[command(subcommand)]
+    Cwe(CweCommand),
+    /// Show the units a Python file is cut into (what the model judges): kind, name, line span.
+    Chunks(ChunksArgs),
+}
+
+/// How results are printed on stdout; the same flag name on every command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// A CWE id: `CWE-89` or `89`.
+    pub id: String,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub output_format: OutputFormat,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CweCommand {
+    /// List a Top 25 edition in rank order, or the whole catalog with `--all`.
+    List(CweListArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CweListArgs {
+    /// Which Top 25 edition to list.
+    #[arg(long, default_value = "2025", value_parser = parse_edition)]
+    pub edition: Edition,
+    /// List every catalog entry (both editions and the extras), in id order.
+    #[arg(long, conflicts_with = "edition")]
+    pub all: bool,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub output_format: OutputFormat,
+}
+
+fn parse_edition(s: &str) -> Result<Edition, String> {
+    s.parse()
+}
+
+#[derive(Debug, Args)]
+pub struct ChunksArgs {
+    /// Python files to chunk.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Also cut units into windows of at most this many whitespace-separated words.
+    #[arg(long)]
+    pub budget: Option<usize>,
+    /// Lines shared by consecutive windows.
+    #[arg(long, default_value_t = 3, requires = "budget")]
+    pub overlap: usize,
+    /// Files larger than this many bytes are refused.
+    #[arg(long, default_value_t = pycwe_core::source::DEFAULT_MAX_FILE_BYTES)]
+    pub max_file_size: u64,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub output_format: OutputFormat,
+}

@@ -1,0 +1,38 @@
+//! One file per command; `run` dispatches and every command reports an [`Outcome`].
+
+mod chunks;
+mod cwe_list;
+mod explain;
+
+use std::process::ExitCode;
+
+use crate::args::{Command, CweCommand};
+
+/// How a command ended, mapped to the documented exit codes (errors win over findings).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Outcome {
+    Clean,
+    /// Findings were reported (used by `scan`).
+    #[allow(dead_code)]
+    Findings,
+    /// Something failed; the command may still have done the rest of its work.
+    Error,
+}
+
+impl Outcome {
+    pub fn exit_code(self) -> ExitCode {
+        match self {
+            Outcome::Clean => ExitCode::from(0),
+            Outcome::Findings => ExitCode::from(1),
+            Outcome::Error => ExitCode::from(2),
+        }
+    }
+}
+
+pub fn run(command: Command) -> anyhow::Result<Outcome> {
+    match command {
+        Command::Explain(args) => explain::run(&args),
+        Command::Cwe(CweCommand::List(args)) => cwe_list::run(&args),
+        Command::Chunks(args) => chunks::run(&args),
+    }
+}

@@ -1,0 +1,37 @@
+//! Writing results to stdout and diagnostics to stderr, the way every command does it.
+
+use std::io::{self, Write};
+
+/// Whether an error is stdout closed under us (`pycwe cwe list | head`): not worth a word.
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| cause.downcast_ref::<io::Error>().is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe))
+}
+
+/// `error: <message>` and one `  caused by: ...` line per cause, on stderr.
+pub fn print_error(err: &anyhow::Error) {
+    let mut stderr = io::stderr().lock();
+    let _ = writeln!(stderr, "error: {err}");
+    for cause in err.chain().skip(1) {
+        let _ = writeln!(stderr, "  caused by: {cause}");
+    }
+}
+
+/// `warning: <message>` on stderr.
+pub fn warn(message: impl std::fmt::Display) {
+    let _ = writeln!(io::stderr().lock(), "warning: {message}");
+}
+
+/// Writes `value` as pretty JSON plus a newline to stdout.
+pub fn write_json<T: serde::Serialize>(value: &T) -> io::Result<()> {
+    let mut out = io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, value)?;
+    writeln!(out)?;
+    out.flush()
+}
+
+/// Writes already-rendered text to stdout.
+pub fn write_text(text: &str) -> io::Result<()> {
+    let mut out = io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()
+}
