@@ -3,5 +3,6 @@
 //! No candle, no clap, no anyhow: errors are typed so callers can branch on them.
 
 pub mod cwe;
+pub mod dataset;
 pub mod python;
 pub mod source;

@@ -1,0 +1,15 @@
+//! Prints generated pairs for eyeballing: `cargo run -p pycwe_core --example dump_pairs -- N SEED`.
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let n = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(4);
+    let seed = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(1);
+    for pair in pycwe_core::dataset::generate::generate_pairs(n, seed) {
+        println!(
+            "===== {} {} {:?} [{}] marked v{:?} f{:?}",
+            pair.index, pair.family, pair.cwes, pair.framework, pair.vulnerable.marked, pair.fixed.marked
+        );
+        println!("{}", pair.vulnerable.code);
+        println!("----- fixed: {}", pair.why_fixed);
+        println!("{}", pair.fixed.code);
+    }
+}

@@ -1,0 +1,12 @@
+//! Datasets: the record format, the recipe-based generator of vulnerable/fixed twins, leak-free
+//! splits, automated review, and the dataset card.
+
+pub mod filler;
+pub mod generate;
+pub mod leak;
+pub mod names;
+pub mod recipe;
+pub mod recipes;
+pub mod record;
+pub mod review;
+pub mod scaffold;
