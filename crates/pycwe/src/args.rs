@@ -22,6 +22,51 @@ pub enum Command {
     Cwe(CweCommand),
     /// Show the units a Python file is cut into (what the model judges): kind, name, line span.
     Chunks(ChunksArgs),
+    /// Build, review and inspect labeled datasets.
+    #[command(subcommand)]
+    Dataset(DatasetCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DatasetCommand {
+    /// Generate a labeled dataset of vulnerable/fixed twins with random and family splits and a card.
+    Build(DatasetBuildArgs),
+    /// Print a sample of records for reading and add them to a review log to fill in.
+    Review(DatasetReviewArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DatasetBuildArgs {
+    /// Number of examples (half vulnerable, half their fixed twins).
+    #[arg(long, default_value_t = 500)]
+    pub size: usize,
+    /// Seed: the same seed gives the same dataset.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Output directory (created; existing split files are replaced).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Review log to apply (default: OUT/review.jsonl when it exists).
+    #[arg(long)]
+    pub reviews: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DatasetReviewArgs {
+    /// A dataset directory (its train/valid/test.jsonl are sampled).
+    pub dir: PathBuf,
+    /// How many records to sample.
+    #[arg(long, default_value_t = 20)]
+    pub sample: usize,
+    /// Seed for the sample.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Review log to extend (entries already there are kept); default DIR/review.jsonl.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Name recorded as the reviewer of new entries.
+    #[arg(long)]
+    pub reviewer: Option<String>,
 }
 
 /// How results are printed on stdout; the same flag name on every command.

@@ -2,11 +2,12 @@
 
 mod chunks;
 mod cwe_list;
+mod dataset;
 mod explain;
 
 use std::process::ExitCode;
 
-use crate::args::{Command, CweCommand};
+use crate::args::{Command, CweCommand, DatasetCommand};
 
 /// How a command ended, mapped to the documented exit codes (errors win over findings).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -34,5 +35,7 @@ pub fn run(command: Command) -> anyhow::Result<Outcome> {
         Command::Explain(args) => explain::run(&args),
         Command::Cwe(CweCommand::List(args)) => cwe_list::run(&args),
         Command::Chunks(args) => chunks::run(&args),
+        Command::Dataset(DatasetCommand::Build(args)) => dataset::build(&args),
+        Command::Dataset(DatasetCommand::Review(args)) => dataset::review(&args),
     }
 }

@@ -37,7 +37,10 @@ pub struct Pair {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rendered {
     pub code: String,
+    /// Every marked line, in order.
     pub marked: Vec<usize>,
+    /// Marked lines per sink (`#@` is sink 0, `#@1` sink 1 in a multi-CWE pair).
+    pub marked_by_sink: Vec<Vec<usize>>,
 }
 
 /// How the untrusted value travels from the source to the sink.
@@ -364,6 +367,14 @@ impl TaintPlan {
                         unmarked.as_str()
                     }
                 };
+                // Number the markers by sink so a multi-CWE pair knows which line is whose.
+                let numbered = template.replace("#@", &format!("#@{i}"));
+                let template = numbered.as_str();
+                for line in guard.iter_mut() {
+                    if line.ends_with("#@") {
+                        line.push_str(&i.to_string());
+                    }
+                }
                 body.extend(weak[i].iter().cloned());
                 body.extend(guard);
                 match flow {
@@ -617,14 +628,22 @@ fn render_module_pair(mut rng: ChaCha8Rng, names: &Names, template: &str, style:
     finish(&(code + "\n"))
 }
 
-/// Removes `#@` markers, remembering their lines, and trailing whitespace.
+/// Removes `#@` / `#@<n>` markers, remembering their lines, and trailing whitespace.
 pub fn finish(code: &str) -> Rendered {
     let mut marked = Vec::new();
+    let mut marked_by_sink: Vec<Vec<usize>> = Vec::new();
     let mut out = String::with_capacity(code.len());
     for (i, line) in code.lines().enumerate() {
         let trimmed = line.trim_end();
-        let clean = match trimmed.strip_suffix("#@") {
+        let digits = trimmed.len() - trimmed.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+        let (head, sink) = trimmed.split_at(trimmed.len() - digits);
+        let clean = match head.strip_suffix("#@") {
             Some(rest) => {
+                let sink: usize = sink.parse().unwrap_or(0);
+                if marked_by_sink.len() <= sink {
+                    marked_by_sink.resize(sink + 1, Vec::new());
+                }
+                marked_by_sink[sink].push(i + 1);
                 marked.push(i + 1);
                 rest.trim_end()
             }
@@ -633,7 +652,7 @@ pub fn finish(code: &str) -> Rendered {
         out.push_str(clean);
         out.push('\n');
     }
-    Rendered { code: out, marked }
+    Rendered { code: out, marked, marked_by_sink }
 }
 
 /// Every variant of every recipe, rendered once per (fix, flow, framework), plus a batch of

@@ -1,8 +1,12 @@
 //! Datasets: the record format, the recipe-based generator of vulnerable/fixed twins, leak-free
 //! splits, automated review, and the dataset card.
 
+pub mod audit;
+pub mod build;
+pub mod card;
 pub mod filler;
 pub mod generate;
+pub mod human_review;
 pub mod leak;
 pub mod names;
 pub mod recipe;
@@ -10,3 +14,5 @@ pub mod recipes;
 pub mod record;
 pub mod review;
 pub mod scaffold;
+pub mod similarity;
+pub mod split;

@@ -1,0 +1,84 @@
+//! `pycwe dataset build` and `pycwe dataset review`.
+
+use anyhow::Context;
+use pycwe_core::atomic::write_atomic;
+use pycwe_core::dataset::build::{BuildOptions, build as build_dataset, write_dataset};
+use pycwe_core::dataset::human_review::{extend_log, log_to_jsonl, read_log, render_for_review};
+use pycwe_core::dataset::record::read_jsonl;
+use rand::SeedableRng;
+use rand::seq::IndexedRandom;
+
+use super::Outcome;
+use crate::args::{DatasetBuildArgs, DatasetReviewArgs};
+use crate::output;
+
+pub fn build(args: &DatasetBuildArgs) -> anyhow::Result<Outcome> {
+    if args.size < 2 {
+        anyhow::bail!("--size must be at least 2 (one vulnerable example and its fixed twin)");
+    }
+    let reviews_path = args.reviews.clone().unwrap_or_else(|| args.out.join("review.jsonl"));
+    let reviews = read_log(&reviews_path)?;
+    let started = std::time::Instant::now();
+    let dataset = build_dataset(&BuildOptions { size: args.size, seed: args.seed }, &reviews);
+    write_dataset(&dataset, &args.out)
+        .with_context(|| format!("cannot write the dataset to {}", args.out.display()))?;
+    let card = &dataset.card;
+    let family = &card.leak["family"];
+    let audit = &card.shortcut_audit;
+    let summary = format!(
+        "{}: {} examples ({} vulnerable, {} safe), {} families\n\
+         random split {}/{}/{}, family split {}/{}/{} (train/valid/test)\n\
+         family split: {} of {} test items have a training item with 5-gram Jaccard > {}\n\
+         shortcut audit (naive Bayes, family split): binary F1 {:.3} (limit {:.2})\n",
+        args.out.display(),
+        card.size,
+        card.vulnerable,
+        card.safe,
+        card.families,
+        card.splits["random"].train,
+        card.splits["random"].valid,
+        card.splits["random"].test,
+        card.splits["family"].train,
+        card.splits["family"].valid,
+        card.splits["family"].test,
+        family.over_threshold,
+        family.test_items,
+        family.threshold,
+        audit.binary_f1,
+        audit.max_allowed,
+    );
+    output::write_text(&summary)?;
+    if !audit.passes {
+        output::warn("the shortcut audit exceeds its limit: the recipes carry token shortcuts");
+    }
+    eprintln!("built in {:.1} s", started.elapsed().as_secs_f64());
+    Ok(Outcome::Clean)
+}
+
+pub fn review(args: &DatasetReviewArgs) -> anyhow::Result<Outcome> {
+    let mut records = Vec::new();
+    for split in ["train", "valid", "test"] {
+        records.extend(read_jsonl(&args.dir.join(format!("{split}.jsonl")))?);
+    }
+    records.sort_by(|a, b| a.id.cmp(&b.id));
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(args.seed);
+    let sampled: Vec<_> = records.choose_multiple(&mut rng, args.sample.min(records.len())).collect();
+    let log_path = args.out.clone().unwrap_or_else(|| args.dir.join("review.jsonl"));
+    let mut log = read_log(&log_path)?;
+    let before = log.len();
+    extend_log(&mut log, &sampled, args.reviewer.as_deref());
+    let mut text = String::new();
+    for record in &sampled {
+        text.push_str(&render_for_review(record));
+        text.push('\n');
+    }
+    output::write_text(&text)?;
+    write_atomic(&log_path, log_to_jsonl(&log).as_bytes())
+        .with_context(|| format!("cannot write the review log {}", log_path.display()))?;
+    eprintln!(
+        "{} new entries in {} (set each \"verdict\" to \"accept\" or \"reject\"; `dataset build` applies them)",
+        log.len() - before,
+        log_path.display()
+    );
+    Ok(Outcome::Clean)
+}
