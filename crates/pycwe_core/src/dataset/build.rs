@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::card::{Card, card};
-use super::generate::{Pair, generate_pairs};
+use super::generate::{Pair, allocate, generate_job};
 use super::human_review::{ReviewEntry, Verdict, code_hash};
 use super::record::{Origin, Record, Review, ReviewStatus};
 use super::review::review_pair;
@@ -36,44 +36,48 @@ pub struct Dropped {
     pub rejected_by_reviewer: usize,
 }
 
+/// Redraws allowed for one planned pair before it is given up (the card then shows fewer examples).
+const MAX_ATTEMPTS: u64 = 50;
+
 fn normalized(code: &str) -> String {
     code.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 pub fn build(opts: &BuildOptions, reviews: &[ReviewEntry]) -> Dataset {
     let wanted_pairs = opts.size.div_ceil(2);
-    // Generate a margin so rejections and duplicates do not shrink the set.
-    let pairs = generate_pairs(wanted_pairs + wanted_pairs / 10 + 8, opts.seed);
+    let jobs = allocate(wanted_pairs, opts.seed);
     let verdicts: HashMap<&str, &ReviewEntry> = reviews.iter().map(|e| (e.hash.as_str(), e)).collect();
     let mut dropped = Dropped::default();
     let mut seen: HashSet<String> = HashSet::new();
     let mut kept: Vec<(Pair, Vec<&'static str>)> = Vec::new();
-    for pair in pairs {
-        if kept.len() == wanted_pairs {
-            break;
-        }
-        let checks = match review_pair(&pair) {
-            Ok(checks) => checks,
-            Err(rejection) => {
-                *dropped.by_check.entry(rejection.check.to_string()).or_default() += 1;
+    for (index, job) in jobs.iter().enumerate() {
+        // A rejected or duplicate pair is redrawn from the same job, so the planned balance holds.
+        for attempt in 0..MAX_ATTEMPTS {
+            let pair = generate_job(job, opts.seed, index, attempt);
+            let checks = match review_pair(&pair) {
+                Ok(checks) => checks,
+                Err(rejection) => {
+                    *dropped.by_check.entry(rejection.check.to_string()).or_default() += 1;
+                    continue;
+                }
+            };
+            let (kv, kf) = (normalized(&pair.vulnerable.code), normalized(&pair.fixed.code));
+            if seen.contains(&kv) || seen.contains(&kf) {
+                dropped.duplicates += 1;
                 continue;
             }
-        };
-        let (kv, kf) = (normalized(&pair.vulnerable.code), normalized(&pair.fixed.code));
-        if seen.contains(&kv) || seen.contains(&kf) {
-            dropped.duplicates += 1;
-            continue;
+            let rejected = [&pair.vulnerable.code, &pair.fixed.code]
+                .iter()
+                .any(|c| verdicts.get(code_hash(c).as_str()).is_some_and(|e| e.verdict == Some(Verdict::Reject)));
+            if rejected {
+                dropped.rejected_by_reviewer += 1;
+                continue;
+            }
+            seen.insert(kv);
+            seen.insert(kf);
+            kept.push((pair, checks));
+            break;
         }
-        let rejected = [&pair.vulnerable.code, &pair.fixed.code]
-            .iter()
-            .any(|c| verdicts.get(code_hash(c).as_str()).is_some_and(|e| e.verdict == Some(Verdict::Reject)));
-        if rejected {
-            dropped.rejected_by_reviewer += 1;
-            continue;
-        }
-        seen.insert(kv);
-        seen.insert(kf);
-        kept.push((pair, checks));
     }
     let mut records: Vec<Record> = Vec::with_capacity(kept.len() * 2);
     let mut frameworks: HashMap<String, String> = HashMap::new();

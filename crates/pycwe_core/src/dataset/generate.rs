@@ -74,28 +74,30 @@ const MULTI_SHARE: f64 = 0.15;
 
 /// Generates `pairs` twin pairs, balanced over the catalog's CWEs.
 pub fn generate_pairs(pairs: usize, seed: u64) -> Vec<Pair> {
-    let plan = allocate(pairs, seed);
-    plan.iter()
-        .enumerate()
-        .map(|(index, job)| {
-            let mut rng = ChaCha8Rng::seed_from_u64(seed);
-            rng.set_stream(index as u64 + 1);
-            match job {
-                Job::Single(recipe) => single(&mut rng, index, recipe),
-                Job::Multi(a, b) => multi(&mut rng, index, a, b),
-            }
-        })
-        .collect()
+    allocate(pairs, seed).iter().enumerate().map(|(index, job)| generate_job(job, seed, index, 0)).collect()
 }
 
-enum Job {
+/// Renders pair `index` of a plan; `attempt` > 0 draws a different variant of the same job (used
+/// when a pair is rejected or duplicates an earlier one, so the CWE balance stays as planned).
+pub fn generate_job(job: &Job, seed: u64, index: usize, attempt: u64) -> Pair {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(index as u64 + 1 + attempt * (1 << 32));
+    match job {
+        Job::Single(recipe) => single(&mut rng, index, recipe),
+        Job::Multi(a, b) => multi(&mut rng, index, a, b),
+    }
+}
+
+/// What one pair is made of: one recipe, or two taint recipes sharing a handler.
+#[derive(Debug, Clone, Copy)]
+pub enum Job {
     Single(&'static Recipe),
     Multi(&'static Recipe, &'static Recipe),
 }
 
 /// Decides which recipe(s) each pair uses: always the least-covered CWE so far (ties at random),
 /// every `1 / MULTI_SHARE`-th pair a combination of the two least-covered taint recipes.
-fn allocate(pairs: usize, seed: u64) -> Vec<Job> {
+pub fn allocate(pairs: usize, seed: u64) -> Vec<Job> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let recipes = all_recipes();
     let mut counts: BTreeMap<&'static str, usize> = recipes.iter().map(|r| (r.name(), 0)).collect();
@@ -141,8 +143,19 @@ fn single(rng: &mut ChaCha8Rng, index: usize, recipe: &Recipe) -> Pair {
                 why_fixed: fix.why(names),
             }
         }
+        Recipe::Module { pairs, .. } => {
+            let pick = rng.random_range(0..pairs.len());
+            module_variant(rng, index, recipe, pick)
+        }
+    }
+}
+
+/// Renders module pair `pick` of a [`Recipe::Module`].
+fn module_variant(rng: &mut ChaCha8Rng, index: usize, recipe: &Recipe, pick: usize) -> Pair {
+    match *recipe {
+        Recipe::Taint { .. } => unreachable!("module_variant takes module recipes"),
         Recipe::Module { name, version, cwe, pairs } => {
-            let pair: &ModulePair = pairs.choose(rng).expect("recipes have pairs");
+            let pair: &ModulePair = &pairs[pick];
             let names = Names::draw(rng, Input::Text);
             let style = Style::draw(rng);
             let vulnerable = render_module_pair(rng.clone(), &names, pair.vulnerable, &style);
@@ -304,10 +317,19 @@ impl TaintPlan {
         let frameworks = common_frameworks(sinks);
         let framework = framework.unwrap_or_else(|| *frameworks.choose(rng).expect("every sink fits some framework"));
         let mut names: Vec<Names> = Vec::new();
-        for sink in sinks {
-            // Distinct input and result variables when two sinks share a handler.
+        for (j, sink) in sinks.iter().enumerate() {
+            // When two sinks share a handler: distinct input and result variables, and no body may
+            // assign a name that holds another sink's input.
             let mut drawn = Names::draw(rng, sink.input);
-            while names.iter().any(|n| n.get("v") == drawn.get("v") || n.get("out") == drawn.get("out")) {
+            let clashes = |drawn: &Names, names: &[Names]| {
+                names.iter().enumerate().any(|(i, n)| {
+                    n.get("v") == drawn.get("v")
+                        || n.get("out") == drawn.get("out")
+                        || assigns(sinks[i], n, drawn.get("v"))
+                        || assigns(sinks[j], drawn, n.get("v"))
+                })
+            };
+            while clashes(&drawn, &names) {
                 drawn = Names::draw(rng, sink.input);
             }
             names.push(drawn);
@@ -386,7 +408,7 @@ impl TaintPlan {
                     }
                     Flow::Dict => {
                         // Read back into a local: a subscript inside an f-string needs Python 3.12.
-                        body.push(format!("params = {{\"{var}\": {var}, \"limit\": {}}}", names.get("limit")));
+                        body.push(format!("params = {{\"{var}\": {var}, \"origin\": \"api\"}}"));
                         body.push(format!("selected = params[\"{var}\"]"));
                         body.extend(names.with_input_expr("selected").fill(template).lines().map(String::from));
                     }
@@ -435,6 +457,21 @@ impl TaintPlan {
     }
 }
 
+/// Whether any form of `sink`'s body (filled with `names`) assigns to `var`.
+fn assigns(sink: &Sink, names: &Names, var: &str) -> bool {
+    let bodies = std::iter::once(sink.vulnerable).chain(sink.fixed.iter().map(|f| f.body));
+    bodies.map(|b| names.fill(b)).any(|body| {
+        body.lines().any(|l| {
+            let l = l.trim_start();
+            l.strip_prefix(var).is_some_and(|rest| {
+                let rest = rest.trim_start();
+                rest.starts_with('=') && !rest.starts_with("==") || rest.starts_with(", ") || rest.starts_with(':')
+            }) || l.starts_with(&format!("for {var} "))
+                || l.contains(&format!(" as {var}:"))
+        })
+    })
+}
+
 /// A check that admits only literal values: membership with an error, or a lookup with a default.
 fn allowlist_guard(input: Input, var: &str, names: &Names, pick: usize, framework: &str) -> Vec<String> {
     let values = allowlist_values(input, names);
@@ -478,10 +515,7 @@ fn assemble(
     if handler.ret.contains("abort") || body.iter().any(|l| l.contains("abort(400)")) {
         imports.insert("from flask import abort".into());
     }
-    let mut blocks: Vec<String> = Vec::new();
-    let docstring = format!("\"\"\"{} endpoints and helpers.\"\"\"\n\n", capitalize(names.get("entity")));
-    blocks.push(format!("{}{}", if style.module_docstring { docstring.as_str() } else { "" }, import_block(&imports)));
-    blocks.extend(setup_blocks(&setup));
+    let mut blocks: Vec<String> = setup_blocks(&setup);
     let (before, after) = filler_code.split_at(style.fillers_before.min(filler_code.len()));
     blocks.extend(before.iter().cloned());
     blocks.extend(defs);
@@ -504,7 +538,42 @@ fn assemble(
     }
     blocks.push(handler_block);
     blocks.extend(after.iter().cloned());
+    // Only what the code uses is imported: a fix that swaps one module for another must not leave
+    // the old import behind as a clue.
+    let used = used_imports(&imports, &blocks.join("\n"));
+    let docstring = format!("\"\"\"{} endpoints and helpers.\"\"\"\n\n", capitalize(names.get("entity")));
+    blocks
+        .insert(0, format!("{}{}", if style.module_docstring { docstring.as_str() } else { "" }, import_block(&used)));
     finish(&(blocks.join("\n\n\n") + "\n"))
+}
+
+/// The import lines (and names of `from` imports) whose bound names `code` mentions.
+fn used_imports(imports: &BTreeSet<String>, code: &str) -> BTreeSet<String> {
+    let words: std::collections::HashSet<&str> =
+        code.split(|c: char| !(c.is_alphanumeric() || c == '_')).filter(|w| !w.is_empty()).collect();
+    let mut kept = BTreeSet::new();
+    for line in imports {
+        if let Some(rest) = line.strip_prefix("from ") {
+            let Some((module, names)) = rest.split_once(" import ") else { continue };
+            let used: Vec<&str> = names
+                .split(',')
+                .map(str::trim)
+                .filter(|n| words.contains(n.rsplit(" as ").next().unwrap_or(n).trim()))
+                .collect();
+            if !used.is_empty() {
+                kept.insert(format!("from {module} import {}", used.join(", ")));
+            }
+        } else if let Some(module) = line.strip_prefix("import ") {
+            let bound = match module.split_once(" as ") {
+                Some((_, alias)) => alias.trim(),
+                None => module.split('.').next().unwrap_or(module).trim(),
+            };
+            if words.contains(bound) {
+                kept.insert(line.clone());
+            }
+        }
+    }
+    kept
 }
 
 /// Module-level setup: one-line assignments stay together; classes and functions get blank lines.
@@ -533,58 +602,104 @@ fn setup_blocks(setup: &[String]) -> Vec<String> {
 pub fn import_block(imports: &BTreeSet<String>) -> String {
     const STDLIB: &[&str] = &[
         "argparse",
+        "array",
+        "ast",
+        "asyncio",
         "base64",
-        "csv",
+        "binascii",
+        "bisect",
+        "bz2",
+        "calendar",
+        "codecs",
+        "collections",
+        "concurrent",
+        "configparser",
         "contextlib",
+        "copy",
+        "csv",
+        "ctypes",
         "dataclasses",
         "datetime",
         "decimal",
+        "email",
         "enum",
+        "errno",
+        "fnmatch",
+        "ftplib",
         "functools",
+        "getpass",
+        "gettext",
         "glob",
+        "grp",
+        "gzip",
         "hashlib",
+        "heapq",
         "hmac",
         "html",
         "http",
+        "importlib",
+        "inspect",
         "io",
         "ipaddress",
+        "itertools",
         "json",
+        "locale",
         "logging",
+        "lzma",
         "marshal",
+        "math",
+        "mimetypes",
+        "multiprocessing",
+        "netrc",
+        "ntpath",
+        "operator",
         "os",
         "pathlib",
         "pickle",
+        "platform",
+        "plistlib",
+        "posixpath",
+        "pprint",
+        "pwd",
+        "queue",
         "random",
         "re",
         "secrets",
+        "select",
+        "selectors",
         "shelve",
         "shlex",
         "shutil",
+        "signal",
+        "smtplib",
         "socket",
+        "socketserver",
         "sqlite3",
         "ssl",
+        "stat",
+        "statistics",
         "string",
+        "struct",
         "subprocess",
         "sys",
         "tarfile",
         "tempfile",
+        "textwrap",
+        "threading",
         "time",
+        "traceback",
+        "types",
         "typing",
+        "unicodedata",
         "urllib",
         "uuid",
+        "warnings",
+        "weakref",
+        "wsgiref",
         "xml",
+        "xmlrpc",
         "zipfile",
         "zlib",
-        "gzip",
-        "ast",
-        "collections",
-        "itertools",
-        "operator",
-        "textwrap",
-        "traceback",
-        "unicodedata",
-        "posixpath",
-        "ntpath",
     ];
     let mut plain: [BTreeSet<String>; 2] = Default::default();
     let mut from: [BTreeMap<String, BTreeSet<String>>; 2] = Default::default();
@@ -611,19 +726,31 @@ pub fn import_block(imports: &BTreeSet<String>) -> String {
     groups.join("\n\n")
 }
 
-/// Renders a module template of a [`Recipe::Module`] with the shared names and style.
+/// Renders a module template of a [`Recipe::Module`] with the shared names and style: the
+/// template's leading imports are merged with the fillers' into one sorted block.
 fn render_module_pair(mut rng: ChaCha8Rng, names: &Names, template: &str, style: &Style) -> Rendered {
-    let mut code = names.fill(template).trim_end().to_string();
+    let filled = names.fill(template);
+    let lines: Vec<&str> = filled.trim_end().lines().collect();
+    let head =
+        lines.iter().take_while(|l| l.trim().is_empty() || l.starts_with("import ") || l.starts_with("from ")).count();
+    // A marker on an import line (rare) keeps the template's own layout.
+    let keep_layout = lines[..head].iter().any(|l| l.trim_end().ends_with("#@"));
+    let (mut imports, mut code) = if keep_layout {
+        (BTreeSet::new(), lines.join("\n"))
+    } else {
+        let imports: BTreeSet<String> =
+            lines[..head].iter().filter(|l| !l.trim().is_empty()).map(|l| l.to_string()).collect();
+        (imports, lines[head..].join("\n"))
+    };
     let mut fillers: Vec<usize> = (0..FILLERS.len()).collect();
     fillers.shuffle(&mut rng);
-    let mut extra_imports = BTreeSet::new();
     for &i in fillers.iter().take(style.fillers_after) {
-        extra_imports.extend(FILLERS[i].imports.iter().map(|s| s.to_string()));
+        imports.extend(FILLERS[i].imports.iter().map(|s| s.to_string()));
         code.push_str("\n\n\n");
         code.push_str(names.fill(FILLERS[i].code).trim_end());
     }
-    if !extra_imports.is_empty() {
-        code = format!("{}\n{code}", import_block(&extra_imports));
+    if !imports.is_empty() {
+        code = format!("{}\n\n\n{code}", import_block(&imports));
     }
     finish(&(code + "\n"))
 }
@@ -691,11 +818,13 @@ pub fn render_all_variants(seed: u64) -> Vec<Pair> {
                     }
                 }
             }
-            Recipe::Module { .. } => {
-                for stream in 0..recipe.variant_count() as u64 * 4 {
-                    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-                    rng.set_stream(stream);
-                    out.push(single(&mut rng, out.len(), recipe));
+            Recipe::Module { pairs, .. } => {
+                for pick in 0..pairs.len() {
+                    for draw in 0..6u64 {
+                        let mut rng = ChaCha8Rng::seed_from_u64(seed + draw);
+                        rng.set_stream(out.len() as u64);
+                        out.push(module_variant(&mut rng, out.len(), recipe, pick));
+                    }
                 }
             }
         }

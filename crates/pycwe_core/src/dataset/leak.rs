@@ -57,6 +57,7 @@ pub const ALLOWED_NAMES: &[&str] = &[
     "SafeString",
     "secure_filename",
     "is_safe_url",
+    "csrf",
     "csrf_exempt",
     "csrf_protect",
     "CSRFProtect",

@@ -67,8 +67,15 @@ fn twins_differ_only_around_fix(vulnerable: &Rendered, fixed: &Rendered) -> Resu
     if vulnerable.code == fixed.code {
         return Err("the twins are identical".into());
     }
+    // Imports may change with a fix (and with them isort's blank line between groups): compare the
+    // rest, ignoring blank lines.
     let strip = |r: &Rendered| -> Vec<(usize, String)> {
-        r.code.lines().enumerate().filter(|(_, l)| !is_import(l)).map(|(i, l)| (i + 1, l.to_string())).collect()
+        r.code
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !is_import(l) && !l.trim().is_empty())
+            .map(|(i, l)| (i + 1, l.to_string()))
+            .collect()
     };
     let (v, f) = (strip(vulnerable), strip(fixed));
     let prefix = v.iter().zip(&f).take_while(|(a, b)| a.1 == b.1).count();

@@ -87,12 +87,29 @@ pub fn handler(rng: &mut impl Rng, framework: &str, inputs: &[InputVar], names: 
             h.setup.push("app = Flask(__name__)".into());
             let path_param = inputs.len() == 1 && !any_payload && rng.random_bool(0.25);
             let method = if rng.random_bool(0.6) { "GET" } else { "POST" };
+            // Logged-in handlers have taint weaknesses too: a guard decorator predicts nothing.
+            let login = rng.random_bool(0.25);
+            if login {
+                h.imports.push("from flask_login import login_required".into());
+            }
+            let route_line = |path: String| {
+                format!(
+                    "@app.route(\"{path}\"{})",
+                    if path_param { String::new() } else { format!(", methods=[\"{method}\"]") }
+                )
+            };
             if path_param {
                 let var = &inputs[0].var;
-                h.header.push(format!("@app.route(\"/{route}/<{var}>\")"));
+                h.header.push(route_line(format!("/{route}/<{var}>")));
+                if login {
+                    h.header.push("@login_required".into());
+                }
                 h.header.push(format!("def {func}({var}):"));
             } else {
-                h.header.push(format!("@app.route(\"/{route}\", methods=[\"{method}\"])"));
+                h.header.push(route_line(format!("/{route}")));
+                if login {
+                    h.header.push("@login_required".into());
+                }
                 h.header.push(format!("def {func}():"));
                 for input in inputs {
                     let var = &input.var;

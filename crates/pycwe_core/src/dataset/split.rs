@@ -85,9 +85,9 @@ pub fn family_group(record: &Record) -> String {
     }
 }
 
-/// Holds out whole family groups, stratified by recipe: for each recipe, groups go to test until
-/// it holds about 20% of the recipe's records (never all of its groups), then 10% of what is left
-/// goes to validation the same way.
+/// Holds out whole family groups, stratified by recipe: each recipe's groups go to test while that
+/// brings its test share closer to 20% (never all of its groups); then, across recipes, remaining
+/// groups go to validation while that brings it closer to 10% of what is left.
 pub fn family_split(records: &[Record], seed: u64) -> Split {
     let units = twin_units(records);
     // recipe -> group -> units
@@ -97,30 +97,53 @@ pub fn family_split(records: &[Record], seed: u64) -> Split {
         let recipe = group.split('/').next().unwrap_or_default().to_string();
         recipes.entry(recipe).or_default().entry(group).or_default().push(u);
     }
+    let size = |g: &[usize]| g.iter().map(|&u| units[u].len()).sum::<usize>();
+    let closer =
+        |have: usize, add: usize, target: f64| (((have + add) as f64) - target).abs() < ((have as f64) - target).abs();
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let (mut test, mut valid, mut train) = (Vec::new(), Vec::new(), Vec::new());
-    for groups in recipes.values() {
+    let mut test: Vec<usize> = Vec::new();
+    // (recipe index, group units) left after the test split
+    let mut rest: Vec<(usize, Vec<usize>)> = Vec::new();
+    for (r, groups) in recipes.values().enumerate() {
         let mut groups: Vec<&Vec<usize>> = groups.values().collect();
         groups.shuffle(&mut rng);
-        let size = |g: &Vec<usize>| g.iter().map(|&u| units[u].len()).sum::<usize>();
         let total: usize = groups.iter().map(|g| size(g)).sum();
-        let test_target = (total as f64 * TEST_SHARE).round() as usize;
-        let valid_target = ((total - test_target) as f64 * VALID_SHARE).round() as usize;
-        let (mut n_test, mut n_valid) = (0, 0);
+        let target = total as f64 * TEST_SHARE;
+        let mut n_test = 0;
         for (i, g) in groups.iter().enumerate() {
-            let last = i + 1 == groups.len();
-            if n_test < test_target && !last && n_test + size(g) < total {
+            let keeps_some = i + 1 < groups.len() || !rest.iter().all(|(rr, _)| *rr != r);
+            if keeps_some && closer(n_test, size(g), target) {
                 n_test += size(g);
-                test.extend(g.iter().map(|&u| units[u].clone()));
-            } else if n_valid < valid_target && !last {
-                n_valid += size(g);
-                valid.extend(g.iter().map(|&u| units[u].clone()));
+                test.extend(g.iter().copied());
             } else {
-                train.extend(g.iter().map(|&u| units[u].clone()));
+                rest.push((r, g.to_vec()));
             }
         }
     }
-    Split { train: collect(records, &train), valid: collect(records, &valid), test: collect(records, &test) }
+    rest.shuffle(&mut rng);
+    let target = rest.iter().map(|(_, g)| size(g)).sum::<usize>() as f64 * VALID_SHARE;
+    let mut left_per_recipe: HashMap<usize, usize> = HashMap::new();
+    for (r, _) in &rest {
+        *left_per_recipe.entry(*r).or_default() += 1;
+    }
+    let (mut valid, mut train) = (Vec::new(), Vec::new());
+    let mut n_valid = 0;
+    for (r, g) in rest {
+        let left = left_per_recipe.get_mut(&r).expect("counted");
+        if *left > 1 && closer(n_valid, size(&g), target) {
+            *left -= 1;
+            n_valid += size(&g);
+            valid.extend(g);
+        } else {
+            train.extend(g);
+        }
+    }
+    let pick = |us: &[usize]| us.iter().map(|&u| units[u].clone()).collect::<Vec<_>>();
+    Split {
+        train: collect(records, &pick(&train)),
+        valid: collect(records, &pick(&valid)),
+        test: collect(records, &pick(&test)),
+    }
 }
 
 #[cfg(test)]

@@ -55,6 +55,30 @@ with sqlite3.connect(DB_PATH) as $conn:
             constant_is_safe: true,
         },
         Sink {
+            name: "sqlite3-in-list",
+            input: Input::Text,
+            imports: &["import sqlite3"],
+            setup: "DB_PATH = \"$table.db\"",
+            vulnerable: r#"ids = [part.strip() for part in $v.split(",") if part.strip()]
+$conn = sqlite3.connect(DB_PATH)
+query = "SELECT id, $col FROM $table WHERE id IN (" + ", ".join(ids) + ")"
+$out = $conn.execute(query).fetchall()  #@
+"#,
+            fixed: &[Fix {
+                imports: &[],
+                body: r#"ids = [part.strip() for part in $v.split(",") if part.strip()]
+$conn = sqlite3.connect(DB_PATH)
+placeholders = ", ".join("?" for _ in ids)
+query = f"SELECT id, $col FROM $table WHERE id IN ({placeholders})"
+$out = $conn.execute(query, ids).fetchall()  #@
+"#,
+                why: "The f-string only inserts one `?` placeholder per id; the ids themselves are bound as parameters.",
+            }],
+            why: "The ids parsed from `$v` are joined into the SQL text, so any of them can carry SQL.",
+            frameworks: &[],
+            constant_is_safe: false,
+        },
+        Sink {
             name: "psycopg2-format",
             input: Input::Number,
             imports: &["import psycopg2"],
