@@ -137,3 +137,24 @@ fn five_thousand_examples_cover_every_cwe_eighty_times() {
         assert!(n >= 80, "{}: {n} pairs at --size 5000, want 80", entry.id);
     }
 }
+
+#[test]
+fn committed_paper_sized_set_is_what_the_generator_builds() {
+    use pycwe_core::dataset::human_review::read_log;
+    use pycwe_core::dataset::record::to_jsonl;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/top25-500");
+    let reviews = read_log(&dir.join("review.jsonl")).unwrap();
+    assert!(reviews.len() >= 100, "the committed review log holds {} entries", reviews.len());
+    let d = build(&BuildOptions { size: 500, seed: 1 }, &reviews);
+    for (sub, split) in [("", &d.random), ("family", &d.family)] {
+        for (name, records) in split.parts() {
+            let committed = std::fs::read_to_string(dir.join(sub).join(format!("{name}.jsonl"))).unwrap();
+            assert!(
+                committed == to_jsonl(records),
+                "data/top25-500/{sub}/{name}.jsonl is stale: rebuild it with \
+                 `pycwe dataset build --size 500 --seed 1 --out data/top25-500`"
+            );
+        }
+    }
+    assert_eq!(d.card.review.reviewed, 100, "every reviewed entry still matches a record");
+}

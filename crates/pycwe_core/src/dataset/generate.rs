@@ -184,7 +184,7 @@ fn multi(rng: &mut ChaCha8Rng, index: usize, a: &Recipe, b: &Recipe) -> Pair {
     let mut candidates = Vec::new();
     for sa in sinks_a.iter() {
         for sb in sinks_b.iter() {
-            if !common_frameworks(&[sa, sb]).is_empty() {
+            if !common_frameworks(&[sa, sb]).is_empty() && setup_names(sa).is_disjoint(&setup_names(sb)) {
                 candidates.push((sa, sb));
             }
         }
@@ -208,6 +208,21 @@ fn multi(rng: &mut ChaCha8Rng, index: usize, a: &Recipe, b: &Recipe) -> Pair {
         why_vulnerable: format!("{} {}", na.fill(sa.why), nb.fill(sb.why)),
         why_fixed: format!("{} {}", fa.why(na), fb.why(nb)),
     }
+}
+
+/// Names a sink's setup assigns at module level: two sinks sharing a handler must not redefine
+/// each other's constants.
+fn setup_names(sink: &Sink) -> BTreeSet<&'static str> {
+    sink.setup
+        .lines()
+        .filter_map(|l| l.split_once('=').map(|(name, _)| name.trim()))
+        .filter(|name| !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_'))
+        .chain(
+            sink.setup
+                .lines()
+                .filter_map(|l| l.strip_prefix("class ").map(|r| r.split(['(', ':']).next().unwrap_or("").trim())),
+        )
+        .collect()
 }
 
 fn common_frameworks(sinks: &[&Sink]) -> Vec<&'static str> {
@@ -522,7 +537,7 @@ fn assemble(
     let level = if handler.method { 2 } else { 1 };
     let mut h: Vec<String> = handler.header.clone();
     if style.handler_docstring {
-        h.push(format!("{}\"\"\"Handle a {} request.\"\"\"", "    ".repeat(level), handler_names.entity));
+        h.push(format!("{}\"\"\"Handle the {} request.\"\"\"", "    ".repeat(level), handler_names.entity));
     }
     let mut inner: Vec<String> = handler.bind.clone();
     if style.comment {
@@ -701,11 +716,16 @@ pub fn import_block(imports: &BTreeSet<String>) -> String {
         "zipfile",
         "zlib",
     ];
-    let mut plain: [BTreeSet<String>; 2] = Default::default();
-    let mut from: [BTreeMap<String, BTreeSet<String>>; 2] = Default::default();
+    // Groups: standard library, third-party, then the project's own relative imports.
+    let mut plain: [BTreeSet<String>; 3] = Default::default();
+    let mut from: [BTreeMap<String, BTreeSet<String>>; 3] = Default::default();
     for line in imports {
         let module = line.split_whitespace().nth(1).unwrap_or("");
-        let group = usize::from(!STDLIB.contains(&module.split('.').next().unwrap_or("")));
+        let group = if module.starts_with('.') {
+            2
+        } else {
+            usize::from(!STDLIB.contains(&module.split('.').next().unwrap_or("")))
+        };
         if let Some(rest) = line.strip_prefix("from ") {
             let (module, names) = rest.split_once(" import ").unwrap_or((rest, ""));
             from[group].entry(module.to_string()).or_default().extend(names.split(',').map(|n| n.trim().to_string()));
@@ -714,7 +734,7 @@ pub fn import_block(imports: &BTreeSet<String>) -> String {
         }
     }
     let mut groups = Vec::new();
-    for g in 0..2 {
+    for g in 0..3 {
         let mut lines: Vec<String> = plain[g].iter().cloned().collect();
         for (module, names) in &from[g] {
             lines.push(format!("from {module} import {}", names.iter().cloned().collect::<Vec<_>>().join(", ")));

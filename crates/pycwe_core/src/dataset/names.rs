@@ -93,10 +93,10 @@ impl Names {
         values.insert("out", pick(rng, OUTS));
         values.insert("conn", pick(rng, CONNS));
         values.insert("cur", pick(rng, CURSORS));
-        values.insert("table", format!("{entity}s"));
+        values.insert("table", plural(&entity));
         values.insert("col", pick(rng, COLUMNS));
         values.insert("model", capitalize(&entity));
-        values.insert("route", format!("{entity}s"));
+        values.insert("route", plural(&entity));
         values.insert("entity", entity);
         values.insert("dir", dir.to_string());
         values.insert("dirpath", dirpath.to_string());
@@ -144,6 +144,19 @@ impl Names {
     }
 }
 
+/// English plural of a pool entity (`policy` -> `policies`, `address` -> `addresses`).
+pub fn plural(word: &str) -> String {
+    if let Some(stem) = word.strip_suffix('y')
+        && !stem.ends_with(['a', 'e', 'o', 'u'])
+    {
+        return format!("{stem}ies");
+    }
+    if word.ends_with(['s', 'x']) || word.ends_with("sh") || word.ends_with("ch") {
+        return format!("{word}es");
+    }
+    format!("{word}s")
+}
+
 pub fn capitalize(s: &str) -> String {
     let mut chars = s.chars();
     chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
@@ -168,6 +181,14 @@ mod tests {
     #[should_panic(expected = "unknown slot $nope")]
     fn unknown_slots_panic() {
         Names::draw(&mut ChaCha8Rng::seed_from_u64(1), Input::Text).fill("$nope");
+    }
+
+    #[test]
+    fn plurals() {
+        assert_eq!(
+            (plural("policy"), plural("day"), plural("address"), plural("note")),
+            ("policies".into(), "days".into(), "addresses".into(), "notes".into())
+        );
     }
 
     #[test]
