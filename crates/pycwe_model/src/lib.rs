@@ -1,3 +1,7 @@
-//! pycwe's language models. Empty until the models issue lands: it will hold the candle-based
-//! SmolLM2 (Llama) and CodeGen implementations, LoRA, the tokenizer and the training loop.
-//! Kept in the workspace now so the crate boundary (no candle in `pycwe_core`) is fixed from day one.
+//! pycwe's language models. Today: the model registry (known models pinned by checksum, local
+//! checkpoints registered by the user) and `model pull`. The candle-based SmolLM2 (Llama) and
+//! CodeGen implementations, LoRA, the tokenizer and the training loop land here next; the crate
+//! boundary (no candle in `pycwe_core`) is fixed from day one.
+
+pub mod pull;
+pub mod registry;

@@ -4,10 +4,11 @@ mod chunks;
 mod cwe_list;
 mod dataset;
 mod explain;
+mod model;
 
 use std::process::ExitCode;
 
-use crate::args::{Command, CweCommand, DatasetCommand};
+use crate::args::{Command, CweCommand, DatasetCommand, ModelCommand};
 
 /// How a command ended, mapped to the documented exit codes (errors win over findings).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -37,5 +38,8 @@ pub fn run(command: Command) -> anyhow::Result<Outcome> {
         Command::Chunks(args) => chunks::run(&args),
         Command::Dataset(DatasetCommand::Build(args)) => dataset::build(&args),
         Command::Dataset(DatasetCommand::Review(args)) => dataset::review(&args),
+        Command::Model(ModelCommand::Pull(args)) => model::pull(&args),
+        Command::Model(ModelCommand::List(args)) => model::list(&args),
+        Command::Model(ModelCommand::Add(args)) => model::add(&args),
     }
 }
