@@ -23,7 +23,6 @@ unchanged between the two versions, or changed only in its docstring or comments
 import argparse
 import ast
 import difflib
-import io
 import json
 import os
 import re
@@ -86,48 +85,65 @@ def download(cache, package, version):
     ]
     errors = []
     for cmd in attempts:
-        print(f"  pip download {spec} ({' '.join(cmd[cmd.index('--no-binary'):][:2])})", file=sys.stderr)
+        flag = " ".join(cmd[cmd.index("--no-binary") :][:2])
+        print(f"  pip download {spec} ({flag})", file=sys.stderr)
         proc = subprocess.run(cmd, capture_output=True, text=True)
         found = find_sdist(cache, package, version)
         if found:
             return found
-        errors.append(proc.stderr.strip().splitlines()[-3:])
-    raise BuildError(f"{spec}: pip could not download the sdist: {errors}")
+        lines = proc.stderr.strip().splitlines()
+        errors.append(lines[-1] if lines else f"exit status {proc.returncode}")
+    raise BuildError(f"{spec}: pip could not download the sdist ({' / '.join(errors)})")
 
 
 class Sdist:
-    """Read-only view of an sdist archive: members are read in memory, never extracted."""
+    """Read-only view of an sdist archive. The archive is read once, in memory: the Python files'
+    text is kept, nothing is extracted to disk."""
+
+    _recent = {}  # path -> Sdist, the last few opened (pins of one package share archives)
+
+    @classmethod
+    def open(cls, path):
+        if path not in cls._recent:
+            if len(cls._recent) >= 4:
+                cls._recent.pop(next(iter(cls._recent)))
+            cls._recent[path] = cls(path)
+        return cls._recent[path]
 
     def __init__(self, path):
         self.path = path
+        contents = {}
+        names = []
         if path.name.endswith(".zip"):
-            self._zip = zipfile.ZipFile(path)
-            names = [n for n in self._zip.namelist() if not n.endswith("/")]
-            self._tar = None
+            with zipfile.ZipFile(path) as archive:
+                for info in archive.infolist():
+                    if not info.is_dir():
+                        names.append(info.filename)
+                        if info.filename.endswith(".py"):
+                            contents[info.filename] = archive.read(info)
         else:
-            self._tar = tarfile.open(path)
-            self._members = {m.name: m for m in self._tar.getmembers() if m.isfile()}
-            names = list(self._members)
-            self._zip = None
+            with tarfile.open(path, "r|*") as archive:  # one sequential pass, no seeking
+                for member in archive:
+                    if member.isfile():
+                        names.append(member.name)
+                        if member.name.endswith(".py"):
+                            contents[member.name] = archive.extractfile(member).read()
         tops = {n.split("/", 1)[0] for n in names}
         if len(tops) != 1:
             raise BuildError(f"{path.name}: expected one top-level folder, found {sorted(tops)[:5]}")
         self.top = tops.pop()
         self.files = sorted(n.split("/", 1)[1] for n in names if "/" in n)
+        self._contents = contents
 
     def read(self, rel):
-        name = f"{self.top}/{rel}"
-        if self._zip is not None:
-            try:
-                data = self._zip.read(name)
-            except KeyError:
-                data = None
-        else:
-            member = self._members.get(name)
-            data = self._tar.extractfile(member).read() if member else None
+        """The text of a Python file, by its path inside the sdist's top-level folder."""
+        data = self._contents.get(f"{self.top}/{rel}")
         if data is None:
-            raise BuildError(f"{self.path.name}: no file {rel}")
-        return data.decode("utf-8")
+            raise BuildError(f"{self.path.name}: no Python file {rel}")
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise BuildError(f"{self.path.name}: {rel} is not UTF-8: {e}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -180,23 +196,42 @@ def docstring_lines(node):
     return set()
 
 
-class Unit:
-    """One function cut out of a module, rendered as a small module of its own."""
+class Module:
+    """A parsed source file, from which functions are cut out (parsed once, used many times)."""
 
-    def __init__(self, source, qualname, where):
-        self.qualname = qualname
+    def __init__(self, source, where):
+        self.where = where
+        self.source = source
         try:
-            tree = ast.parse(source)
+            self.tree = ast.parse(source)
         except SyntaxError as e:
             raise BuildError(f"{where}: the file does not parse on Python {sys.version_info[:2]}: {e}")
-        lines = source.splitlines()
-        units = walk_units(tree)
-        if qualname not in units:
-            raise BuildError(f"{where}: no function {qualname}")
-        node, classes = units[qualname]
+        self.lines = source.splitlines()
+        self.units = walk_units(self.tree)
+        self.imports = []
+        for stmt in self.tree.body:
+            if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+                segment = self.lines[stmt.lineno - 1 : stmt.end_lineno]
+                segment[-1] = segment[-1][: stmt.end_col_offset]
+                segment[0] = segment[0][stmt.col_offset :]
+                self.imports.extend(segment)
+
+    def unit(self, qualname):
+        if qualname not in self.units:
+            raise BuildError(f"{self.where}: no function {qualname}")
+        return Unit(self, qualname)
+
+
+class Unit:
+    """One function cut out of a module, rendered as a small module of its own: the module's
+    top-level imports, then the enclosing class headers (for a method), then the function."""
+
+    def __init__(self, module, qualname):
+        self.qualname = qualname
+        node, classes = module.units[qualname]
+        lines = module.lines
         start = min([node.lineno] + [d.lineno for d in node.decorator_list])
         func = lines[start - 1 : node.end_lineno]
-        doc = {n - start for n in docstring_lines(node)}
         headers = [class_header(c, lines) for c in classes]
         # Dedent by the outermost block's indentation (a def inside a module-level `if`).
         first = headers[0] if headers else func[0]
@@ -205,21 +240,18 @@ class Unit:
         def dedent(line):
             return line[cut:] if line[:cut].strip() == "" else line
 
-        imports = []
-        for stmt in tree.body:
-            if isinstance(stmt, (ast.Import, ast.ImportFrom)):
-                imports.extend(ast.get_source_segment(source, stmt).splitlines())
-        prefix = imports + ([""] if imports else []) + [dedent(h) for h in headers]
+        prefix = module.imports + ([""] if module.imports else []) + [dedent(h) for h in headers]
         self.func_lines = [dedent(line).rstrip() for line in func]
         self.offset = len(prefix)  # func_lines[i] is line offset + i + 1 of code
         self.code = "\n".join(prefix + self.func_lines) + "\n"
-        self.docstring = doc
+        self.docstring = {n - start for n in docstring_lines(node)}
         self.body_start = node.body[0].lineno - start  # offset of the first body statement
+        self.signature = set(range(node.lineno - start, self.body_start))
         self.length = len(func)
         try:
             ast.parse(self.code)
         except SyntaxError as e:
-            raise BuildError(f"{where}: the extracted {qualname} does not parse: {e}")
+            raise BuildError(f"{module.where}: the extracted {qualname} does not parse: {e}")
 
 
 def is_code(line):
@@ -230,14 +262,14 @@ def is_code(line):
 def changed_lines(old, new):
     """1-based lines of `old.code` that the fix removed or changed (difflib over the function
     text). A hunk that only adds code marks the code lines on either side of the insertion point
-    (within the body), where the missing step belonged. Docstring, comment and blank lines are
-    never marked, and parameters added to the signature mark nothing."""
+    (within the body), where the missing step belonged. The `def` signature, docstring, comment
+    and blank lines are never marked (new parameters are plumbing, not the weakness)."""
     a = [line.rstrip() for line in old.func_lines]
     b = [line.rstrip() for line in new.func_lines]
     marked = set()
 
     def eligible(i):
-        return 0 <= i < len(a) and i not in old.docstring and is_code(a[i])
+        return 0 <= i < len(a) and i not in old.docstring and i not in old.signature and is_code(a[i])
 
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if tag == "equal":
@@ -276,21 +308,21 @@ def build_pairs(pins, cache):
             raise BuildError(f"{label}: bad cwe {cwe!r}")
         if not re.fullmatch(r"(CVE-\d{4}-\d+|GHSA(-[23456789cfghjmpqrvwx]{4}){3})", advisory):
             raise BuildError(f"{label}: bad advisory id {advisory!r}")
-        sources = {}
+        modules = {}
         for key in ("affected", "fixed"):
-            sdist = Sdist(download(cache, package, pin[key]))
             try:
-                sources[key] = sdist.read(pin["file"])
+                source = Sdist.open(download(cache, package, pin[key])).read(pin["file"])
             except BuildError as e:
                 raise BuildError(f"{label}: {e}")
+            modules[key] = Module(source, f"{label} {key} {pin[key]}")
         if not pin["functions"]:
             raise BuildError(f"{label}: no functions named")
         for qualname in pin["functions"]:
-            if (package, advisory, qualname) in seen:
+            if (package, advisory, pin["file"], qualname) in seen:
                 raise BuildError(f"{label}: {qualname} listed twice")
-            seen.add((package, advisory, qualname))
-            old = Unit(sources["affected"], qualname, f"{label} affected {pin['affected']}")
-            new = Unit(sources["fixed"], qualname, f"{label} fixed {pin['fixed']}")
+            seen.add((package, advisory, pin["file"], qualname))
+            old = modules["affected"].unit(qualname)
+            new = modules["fixed"].unit(qualname)
             if old.func_lines == new.func_lines:
                 raise BuildError(f"{label}: {qualname} is identical in both versions")
             lines = changed_lines(old, new)
@@ -340,15 +372,15 @@ def mature_units(sdist, root, where):
         if not rel.endswith(".py") or not rel.startswith(root.rstrip("/") + "/"):
             continue
         parts = rel.split("/")
-        if MATURE_SKIP_PARTS.intersection(parts[:-1]) or parts[-1].startswith("test_") or parts[-1] == "conftest.py":
+        if (
+            MATURE_SKIP_PARTS.intersection(parts[:-1])
+            or parts[-1].startswith("test_")
+            or parts[-1] == "conftest.py"
+        ):
             continue
-        source = sdist.read(rel)
-        try:
-            tree = ast.parse(source)
-        except SyntaxError as e:
-            raise BuildError(f"{where}: {rel} does not parse: {e}")
-        for qualname in sorted(walk_units(tree)):
-            units.append((rel, qualname, source))
+        module = Module(sdist.read(rel), f"{where} {rel}")
+        for qualname in sorted(module.units):
+            units.append((rel, qualname, module))
     return sorted(units, key=lambda u: (u[0], u[1]))
 
 
@@ -356,14 +388,15 @@ def build_mature(mature, cache, total):
     records = []
     if not mature:
         return records
-    per_package = [total // len(mature) + (1 if i < total % len(mature) else 0) for i in range(len(mature))]
+    share, extra = divmod(total, len(mature))
+    per_package = [share + (1 if i < extra else 0) for i in range(len(mature))]
     for entry, quota in zip(mature, per_package):
         package, version = entry["package"], entry["version"]
         where = f"mature {package}=={version}"
-        sdist = Sdist(download(cache, package, version))
+        sdist = Sdist.open(download(cache, package, version))
         candidates = []
-        for rel, qualname, source in mature_units(sdist, entry["root"], where):
-            unit = Unit(source, qualname, f"{where} {rel}")
+        for rel, qualname, module in mature_units(sdist, entry["root"], where):
+            unit = module.unit(qualname)
             if unit.length <= MATURE_MAX_LINES:
                 candidates.append((rel, qualname, unit))
         if len(candidates) < quota:
@@ -405,7 +438,7 @@ def main(argv=None):
     cache = (args.cache or default_cache()).expanduser().resolve()
     if cache == REPO or REPO in cache.parents:
         parser.error(f"the cache must be outside the repository: {cache}")
-    config = json.loads(args.pins.read_text())
+    config = json.loads(args.pins.read_text(encoding="utf-8"))
     try:
         pairs = build_pairs(config["pins"], cache)
         mature = build_mature(config["mature"], cache, config.get("mature_sample_size", 150))
@@ -417,9 +450,9 @@ def main(argv=None):
         print("build.py: error: duplicate record ids", file=sys.stderr)
         return 1
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "pairs.jsonl").write_text(dump(pairs))
-    (args.out / "mature.jsonl").write_text(dump(mature))
-    (args.out / "test.jsonl").write_text(dump(pairs + mature))
+    (args.out / "pairs.jsonl").write_text(dump(pairs), encoding="utf-8")
+    (args.out / "mature.jsonl").write_text(dump(mature), encoding="utf-8")
+    (args.out / "test.jsonl").write_text(dump(pairs + mature), encoding="utf-8")
     cwes = {}
     for r in pairs:
         for c in r["cwes"]:

@@ -1,7 +1,10 @@
-//! pycwe's language models. Today: the model registry (known models pinned by checksum, local
-//! checkpoints registered by the user) and `model pull`. The candle-based SmolLM2 (Llama) and
-//! CodeGen implementations, LoRA, the tokenizer and the training loop land here next; the crate
-//! boundary (no candle in `pycwe_core`) is fixed from day one.
+//! pycwe's language models on candle: the model registry and `model pull`, GGUF loading, the
+//! tokenizer, LoRA, and the SmolLM2 (Llama) architecture. CodeGen, the prompt/answer grammar and the
+//! training loop land here next; the crate boundary (no candle in `pycwe_core`) is fixed.
 
+pub mod gguf;
+pub mod lora;
+pub mod models;
 pub mod pull;
 pub mod registry;
+pub mod tokenize;

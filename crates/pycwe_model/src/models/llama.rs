@@ -1,0 +1,383 @@
+//! SmolLM2 (Llama architecture) on candle, built for pycwe's use:
+//! - weights from a GGUF, dequantized to f32, q/k un-permuted to the Hugging Face layout;
+//! - every projection a [`LoraLinear`], so adapters plug in without another model file;
+//! - one `step` that runs any number of new tokens per row against a [`KvCache`] (prefill, batched
+//!   continuation after a shared prefix, and decode are all the same call), returning hidden states
+//!   so callers project to logits only where they need them;
+//! - a training-safe path (`Mode::Train`) made of differentiable ops only: candle-nn's fused
+//!   `rms_norm`, `rope` and `softmax_last_dim` have no backward pass and would silently cut the graph.
+
+use candle_core::{D, DType, Device, Result, Tensor};
+
+use crate::gguf::{GgufError, GgufFile, unpermute_qk};
+use crate::lora::{LoraConfig, LoraLinear};
+
+/// Hyperparameters, read from GGUF metadata (`llama.*`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LlamaConfig {
+    pub vocab: usize,
+    pub hidden: usize,
+    pub intermediate: usize,
+    pub layers: usize,
+    pub heads: usize,
+    pub kv_heads: usize,
+    pub rope_theta: f32,
+    pub rms_eps: f32,
+    pub max_positions: usize,
+}
+
+impl LlamaConfig {
+    pub fn head_dim(&self) -> usize {
+        self.hidden / self.heads
+    }
+
+    pub fn from_gguf(g: &GgufFile) -> std::result::Result<Self, GgufError> {
+        let arch = g.get_str("general.architecture")?.to_string();
+        let key = |k: &str| format!("{arch}.{k}");
+        let heads = g.get_u32(&key("attention.head_count"))? as usize;
+        Ok(LlamaConfig {
+            vocab: g.get_strings("tokenizer.ggml.tokens")?.len(),
+            hidden: g.get_u32(&key("embedding_length"))? as usize,
+            intermediate: g.get_u32(&key("feed_forward_length"))? as usize,
+            layers: g.get_u32(&key("block_count"))? as usize,
+            heads,
+            kv_heads: g.get_u32(&key("attention.head_count_kv")).map(|v| v as usize).unwrap_or(heads),
+            rope_theta: g.get_f32(&key("rope.freq_base")).unwrap_or(10_000.0),
+            rms_eps: g.get_f32(&key("attention.layer_norm_rms_epsilon"))?,
+            max_positions: g.get_u32(&key("context_length"))? as usize,
+        })
+    }
+}
+
+/// Inference may use candle's fused kernels; training must not (they have no backward pass).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Infer,
+    Train,
+}
+
+/// The projections of one block, addressable by their PEFT target names.
+#[derive(Debug, Clone)]
+pub struct Block {
+    pub attn_norm: Tensor,
+    pub q: LoraLinear,
+    pub k: LoraLinear,
+    pub v: LoraLinear,
+    pub o: LoraLinear,
+    pub mlp_norm: Tensor,
+    pub gate: LoraLinear,
+    pub up: LoraLinear,
+    pub down: LoraLinear,
+}
+
+impl Block {
+    /// The projection named like PEFT's `target_modules` (`q_proj`, ..., `down_proj`).
+    pub fn projection_mut(&mut self, name: &str) -> Option<&mut LoraLinear> {
+        Some(match name {
+            "q_proj" => &mut self.q,
+            "k_proj" => &mut self.k,
+            "v_proj" => &mut self.v,
+            "o_proj" => &mut self.o,
+            "gate_proj" => &mut self.gate,
+            "up_proj" => &mut self.up,
+            "down_proj" => &mut self.down,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Llama {
+    pub cfg: LlamaConfig,
+    /// `[vocab, hidden]`; also the output projection (SmolLM2 ties them).
+    pub embed: Tensor,
+    pub blocks: Vec<Block>,
+    pub norm: Tensor,
+    pub lm_head: Tensor,
+    cos: Tensor,
+    sin: Tensor,
+    device: Device,
+}
+
+/// Per-layer keys and values of every row, plus which key slots are real tokens.
+#[derive(Debug, Clone)]
+pub struct KvCache {
+    /// Per layer: `[B, kv_heads, S, head_dim]` keys and values.
+    layers: Vec<Option<(Tensor, Tensor)>>,
+    /// Per row: whether each key slot holds a real token (padding slots never get attention).
+    valid: Vec<Vec<bool>>,
+    /// Per row: the position of each key slot.
+    positions: Vec<Vec<u32>>,
+    /// Per row: tokens seen so far (the next token's position).
+    lengths: Vec<usize>,
+}
+
+impl KvCache {
+    pub fn new(rows: usize, layers: usize) -> Self {
+        KvCache {
+            layers: vec![None; layers],
+            valid: vec![Vec::new(); rows],
+            positions: vec![Vec::new(); rows],
+            lengths: vec![0; rows],
+        }
+    }
+
+    pub fn rows(&self) -> usize {
+        self.lengths.len()
+    }
+
+    pub fn lengths(&self) -> &[usize] {
+        &self.lengths
+    }
+
+    /// A cache of one row copied to `rows` rows (a shared prompt prefix computed once).
+    pub fn repeat(&self, rows: usize) -> Result<Self> {
+        assert_eq!(self.rows(), 1, "only a one-row cache can be repeated");
+        let layers = self
+            .layers
+            .iter()
+            .map(|l| match l {
+                Some((k, v)) => Ok(Some((k.repeat((rows, 1, 1, 1))?, v.repeat((rows, 1, 1, 1))?))),
+                None => Ok(None),
+            })
+            .collect::<Result<_>>()?;
+        Ok(KvCache {
+            layers,
+            valid: vec![self.valid[0].clone(); rows],
+            positions: vec![self.positions[0].clone(); rows],
+            lengths: vec![self.lengths[0]; rows],
+        })
+    }
+}
+
+impl Llama {
+    /// Loads SmolLM2 (or any Llama-architecture GGUF) to f32 on `device`.
+    pub fn from_gguf(g: &mut GgufFile, device: &Device) -> std::result::Result<Self, GgufError> {
+        let cfg = LlamaConfig::from_gguf(g)?;
+        let embed = g.tensor_f32("token_embd.weight", device)?;
+        let mut blocks = Vec::with_capacity(cfg.layers);
+        let path = g.path().to_path_buf();
+        let perm_err = |name: String, source| GgufError::Tensor { path: path.clone(), name, source };
+        for i in 0..cfg.layers {
+            let mut t = |name: &str| g.tensor_f32(&format!("blk.{i}.{name}.weight"), device);
+            let q = t("attn_q")?;
+            let k = t("attn_k")?;
+            let block = Block {
+                attn_norm: t("attn_norm")?,
+                q: LoraLinear::new(unpermute_qk(&q, cfg.heads).map_err(|e| perm_err(format!("blk.{i}.attn_q"), e))?),
+                k: LoraLinear::new(unpermute_qk(&k, cfg.kv_heads).map_err(|e| perm_err(format!("blk.{i}.attn_k"), e))?),
+                v: LoraLinear::new(t("attn_v")?),
+                o: LoraLinear::new(t("attn_output")?),
+                mlp_norm: t("ffn_norm")?,
+                gate: LoraLinear::new(t("ffn_gate")?),
+                up: LoraLinear::new(t("ffn_up")?),
+                down: LoraLinear::new(t("ffn_down")?),
+            };
+            blocks.push(block);
+        }
+        let norm = g.tensor_f32("output_norm.weight", device)?;
+        let lm_head =
+            if g.has_tensor("output.weight") { g.tensor_f32("output.weight", device)? } else { embed.clone() };
+        let (cos, sin) = rope_tables(&cfg, device).map_err(|e| perm_err("rope tables".into(), e))?;
+        Ok(Llama { cfg, embed, blocks, norm, lm_head, cos, sin, device: device.clone() })
+    }
+
+    /// A model with random weights of the given shape (tests, benchmarks of the architecture).
+    pub fn random(cfg: LlamaConfig, seed: u64, device: &Device) -> Result<Self> {
+        device.set_seed(seed)?;
+        let hd = cfg.head_dim();
+        let lin = |out: usize, inp: usize| -> Result<LoraLinear> {
+            Ok(LoraLinear::new(Tensor::randn(0f32, (1.0 / inp as f64).sqrt() as f32, (out, inp), device)?))
+        };
+        let ones = || Tensor::ones(cfg.hidden, DType::F32, device);
+        let blocks = (0..cfg.layers)
+            .map(|_| {
+                Ok(Block {
+                    attn_norm: ones()?,
+                    q: lin(cfg.heads * hd, cfg.hidden)?,
+                    k: lin(cfg.kv_heads * hd, cfg.hidden)?,
+                    v: lin(cfg.kv_heads * hd, cfg.hidden)?,
+                    o: lin(cfg.hidden, cfg.heads * hd)?,
+                    mlp_norm: ones()?,
+                    gate: lin(cfg.intermediate, cfg.hidden)?,
+                    up: lin(cfg.intermediate, cfg.hidden)?,
+                    down: lin(cfg.hidden, cfg.intermediate)?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let embed = Tensor::randn(0f32, 1.0, (cfg.vocab, cfg.hidden), device)?;
+        let (cos, sin) = rope_tables(&cfg, device)?;
+        Ok(Llama { cfg, lm_head: embed.clone(), embed, blocks, norm: ones()?, cos, sin, device: device.clone() })
+    }
+
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
+    /// Adds fresh LoRA adapters (B = 0) to the named projections of every block.
+    pub fn add_lora(&mut self, targets: &[&str], cfg: LoraConfig) -> Result<()> {
+        for block in &mut self.blocks {
+            for target in targets {
+                let layer = block
+                    .projection_mut(target)
+                    .ok_or_else(|| candle_core::Error::Msg(format!("unknown LoRA target `{target}`")))?;
+                layer.add_lora(cfg, &self.device)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs `rows[b]` (new tokens of row `b`, possibly of different lengths) through the model,
+    /// appending to `cache`. Returns hidden states `[B, T, hidden]` (T = longest row; padding
+    /// positions hold garbage) after the final norm.
+    pub fn step(&self, rows: &[Vec<u32>], cache: &mut KvCache, mode: Mode) -> Result<Tensor> {
+        let b = rows.len();
+        assert_eq!(b, cache.rows(), "one token list per cache row");
+        let t = rows.iter().map(Vec::len).max().unwrap_or(0).max(1);
+        let mut ids = Vec::with_capacity(b * t);
+        let mut pos = Vec::with_capacity(b * t);
+        for (r, row) in rows.iter().enumerate() {
+            for i in 0..t {
+                ids.push(row.get(i).copied().unwrap_or(0));
+                let p = cache.lengths[r] + i.min(row.len().saturating_sub(1));
+                pos.push(p.min(self.cfg.max_positions - 1) as u32);
+            }
+        }
+        // Key slots appended by this step: real tokens are valid, padding is not.
+        for (r, row) in rows.iter().enumerate() {
+            for i in 0..t {
+                cache.valid[r].push(i < row.len());
+                cache.positions[r].push(pos[r * t + i]);
+            }
+            cache.lengths[r] += row.len();
+        }
+        let s = cache.valid[0].len();
+        let mut bias = vec![0f32; b * t * s];
+        for (r, row) in rows.iter().enumerate() {
+            for i in 0..t {
+                let qpos = pos[r * t + i];
+                let q_slot = s - t + i;
+                for j in 0..s {
+                    // A padding query sees only itself: its output is discarded, but it must stay
+                    // finite, since 0 * NaN in a later layer would leak into real rows.
+                    let visible = if i >= row.len() {
+                        j == q_slot
+                    } else {
+                        cache.valid[r][j] && j <= q_slot && cache.positions[r][j] <= qpos
+                    };
+                    if !visible {
+                        bias[(r * t + i) * s + j] = f32::NEG_INFINITY;
+                    }
+                }
+            }
+        }
+        let bias = Tensor::from_vec(bias, (b, 1, t, s), &self.device)?;
+        let ids = Tensor::from_vec(ids, (b, t), &self.device)?;
+        let pos = Tensor::from_vec(pos, b * t, &self.device)?;
+        let hd = self.cfg.head_dim();
+        let cos = self.cos.index_select(&pos, 0)?.reshape((b, t, hd / 2))?;
+        let sin = self.sin.index_select(&pos, 0)?.reshape((b, t, hd / 2))?;
+        let mut x = self.embed.index_select(&ids.flatten_all()?, 0)?.reshape((b, t, self.cfg.hidden))?;
+        for (layer, block) in self.blocks.iter().enumerate() {
+            let h = rms_norm(&x, &block.attn_norm, self.cfg.rms_eps, mode)?;
+            let attn = self.attention(block, &h, &cos, &sin, &bias, cache, layer, mode)?;
+            x = (x + attn)?;
+            let h = rms_norm(&x, &block.mlp_norm, self.cfg.rms_eps, mode)?;
+            let mlp = block.down.forward(&(block.gate.forward(&h)?.silu()? * block.up.forward(&h)?)?)?;
+            x = (x + mlp)?;
+        }
+        rms_norm(&x, &self.norm, self.cfg.rms_eps, mode)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn attention(
+        &self,
+        block: &Block,
+        x: &Tensor,
+        cos: &Tensor,
+        sin: &Tensor,
+        bias: &Tensor,
+        cache: &mut KvCache,
+        layer: usize,
+        mode: Mode,
+    ) -> Result<Tensor> {
+        let (b, t, _) = x.dims3()?;
+        let hd = self.cfg.head_dim();
+        let (nh, nkv) = (self.cfg.heads, self.cfg.kv_heads);
+        let q = block.q.forward(x)?.reshape((b, t, nh, hd))?.transpose(1, 2)?.contiguous()?;
+        let k = block.k.forward(x)?.reshape((b, t, nkv, hd))?.transpose(1, 2)?.contiguous()?;
+        let v = block.v.forward(x)?.reshape((b, t, nkv, hd))?.transpose(1, 2)?.contiguous()?;
+        let (q, k) = match mode {
+            Mode::Infer => (candle_nn::rotary_emb::rope(&q, cos, sin)?, candle_nn::rotary_emb::rope(&k, cos, sin)?),
+            Mode::Train => (rope_differentiable(&q, cos, sin)?, rope_differentiable(&k, cos, sin)?),
+        };
+        let (k, v) = match cache.layers[layer].take() {
+            Some((pk, pv)) => (Tensor::cat(&[&pk, &k], 2)?, Tensor::cat(&[&pv, &v], 2)?),
+            None => (k, v),
+        };
+        cache.layers[layer] = Some((k.clone(), v.clone()));
+        let group = nh / nkv;
+        let k = repeat_kv(&k, group)?;
+        let v = repeat_kv(&v, group)?;
+        let scores = (q.matmul(&k.t()?)? / (hd as f64).sqrt())?.broadcast_add(bias)?;
+        let probs = match mode {
+            Mode::Infer => candle_nn::ops::softmax_last_dim(&scores)?,
+            Mode::Train => candle_nn::ops::softmax(&scores, D::Minus1)?,
+        };
+        let out = probs.matmul(&v)?.transpose(1, 2)?.reshape((b, t, nh * hd))?;
+        block.o.forward(&out)
+    }
+
+    /// Logits for hidden states `[..., hidden]` -> `[..., vocab]`: the 49,152 x 576 projection is a
+    /// fifth of a forward pass, so callers pass only the positions they score.
+    pub fn logits(&self, hidden: &Tensor) -> Result<Tensor> {
+        hidden.broadcast_matmul(&self.lm_head.t()?)
+    }
+
+    /// Logits at every position of one sequence (no cache kept): `[T, vocab]`. For tests.
+    pub fn full_logits(&self, ids: &[u32], mode: Mode) -> Result<Tensor> {
+        let mut cache = KvCache::new(1, self.cfg.layers);
+        let h = self.step(&[ids.to_vec()], &mut cache, mode)?;
+        self.logits(&h.squeeze(0)?)
+    }
+}
+
+fn rope_tables(cfg: &LlamaConfig, device: &Device) -> Result<(Tensor, Tensor)> {
+    let hd = cfg.head_dim();
+    let inv: Vec<f32> = (0..hd / 2).map(|i| 1.0 / cfg.rope_theta.powf(2.0 * i as f32 / hd as f32)).collect();
+    let inv = Tensor::from_vec(inv, (1, hd / 2), device)?;
+    let t = Tensor::arange(0u32, cfg.max_positions as u32, device)?
+        .to_dtype(DType::F32)?
+        .reshape((cfg.max_positions, 1))?;
+    let freqs = t.matmul(&inv)?;
+    Ok((freqs.cos()?, freqs.sin()?))
+}
+
+fn rms_norm(x: &Tensor, w: &Tensor, eps: f32, mode: Mode) -> Result<Tensor> {
+    match mode {
+        Mode::Infer => candle_nn::ops::rms_norm(x, w, eps),
+        Mode::Train => {
+            let denom = (x.sqr()?.mean_keepdim(D::Minus1)? + eps as f64)?.sqrt()?;
+            x.broadcast_div(&denom)?.broadcast_mul(w)
+        }
+    }
+}
+
+/// Hugging Face rotary embedding (rotate halves) from differentiable ops; `cos`/`sin` are `[B, T, D/2]`.
+fn rope_differentiable(x: &Tensor, cos: &Tensor, sin: &Tensor) -> Result<Tensor> {
+    let cos = Tensor::cat(&[cos, cos], D::Minus1)?.unsqueeze(1)?;
+    let sin = Tensor::cat(&[sin, sin], D::Minus1)?.unsqueeze(1)?;
+    let half = x.dim(D::Minus1)? / 2;
+    let x1 = x.narrow(D::Minus1, 0, half)?;
+    let x2 = x.narrow(D::Minus1, half, half)?;
+    let rotated = Tensor::cat(&[&x2.neg()?, &x1], D::Minus1)?;
+    x.broadcast_mul(&cos)? + rotated.broadcast_mul(&sin)?
+}
+
+fn repeat_kv(x: &Tensor, group: usize) -> Result<Tensor> {
+    if group == 1 {
+        return Ok(x.clone());
+    }
+    let (b, h, s, d) = x.dims4()?;
+    x.unsqueeze(2)?.expand((b, h, group, s, d))?.reshape((b, h * group, s, d))
+}
