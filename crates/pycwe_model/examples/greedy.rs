@@ -17,7 +17,7 @@ fn main() -> anyhow::Result<()> {
     eprintln!("{} prompt tokens: {:?}", ids.len(), ids);
     let mut cache = KvCache::new(1, model.cfg.layers);
     let t1 = std::time::Instant::now();
-    let mut h = model.step(&[ids.clone()], &mut cache, Mode::Infer)?;
+    let mut h = model.step(std::slice::from_ref(&ids), &mut cache, Mode::Infer)?;
     eprintln!("prefill {:.3}s", t1.elapsed().as_secs_f64());
     let mut out = Vec::new();
     let t2 = std::time::Instant::now();

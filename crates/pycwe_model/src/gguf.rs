@@ -22,7 +22,7 @@ pub enum GgufError {
     Format {
         path: PathBuf,
         #[source]
-        source: candle_core::Error,
+        source: Box<candle_core::Error>,
     },
     #[error("{path}: metadata `{key}` is missing or has the wrong type")]
     Metadata { path: PathBuf, key: String },
@@ -31,7 +31,7 @@ pub enum GgufError {
         path: PathBuf,
         name: String,
         #[source]
-        source: candle_core::Error,
+        source: Box<candle_core::Error>,
     },
 }
 
@@ -52,8 +52,8 @@ impl GgufFile {
     pub fn open(path: &Path) -> Result<Self, GgufError> {
         let file = File::open(path).map_err(|source| GgufError::Io { path: path.to_path_buf(), source })?;
         let mut reader = BufReader::new(file);
-        let content =
-            Content::read(&mut reader).map_err(|source| GgufError::Format { path: path.to_path_buf(), source })?;
+        let content = Content::read(&mut reader)
+            .map_err(|e| GgufError::Format { path: path.to_path_buf(), source: Box::new(e) })?;
         Ok(GgufFile { path: path.to_path_buf(), content, reader })
     }
 
@@ -106,13 +106,10 @@ impl GgufFile {
 
     /// The tensor `name`, dequantized to f32 (shape as candle reads GGUF: `[out, in]` for weights).
     pub fn tensor_f32(&mut self, name: &str, device: &Device) -> Result<Tensor, GgufError> {
-        let err = |source| GgufError::Tensor { path: self.path.clone(), name: name.to_string(), source };
-        let q = self.content.tensor(&mut self.reader, name, device).map_err(err)?;
-        q.dequantize(device).map_err(|source| GgufError::Tensor {
-            path: self.path.clone(),
-            name: name.to_string(),
-            source,
-        })
+        let path = self.path.clone();
+        let err = move |e| GgufError::Tensor { path: path.clone(), name: name.to_string(), source: Box::new(e) };
+        let q = self.content.tensor(&mut self.reader, name, device).map_err(&err)?;
+        q.dequantize(device).map_err(&err)
     }
 }
 

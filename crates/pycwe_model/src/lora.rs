@@ -46,7 +46,7 @@ impl LoraLinear {
     /// Adds a fresh adapter: `A` uniform in `±1/sqrt(in)`, `B` zero.
     pub fn add_lora(&mut self, cfg: LoraConfig, device: &Device) -> Result<()> {
         let bound = 1.0 / (self.in_dim() as f64).sqrt();
-        let a = Var::rand(-bound, bound, (cfg.rank, self.in_dim()), device)?;
+        let a = Var::rand(-bound as f32, bound as f32, (cfg.rank, self.in_dim()), device)?;
         let b = Var::zeros((self.out_dim(), cfg.rank), DType::F32, device)?;
         self.lora = Some(LoraPair { a, b, scale: cfg.alpha / cfg.rank as f64 });
         Ok(())
@@ -104,7 +104,7 @@ mod tests {
         for (var, grad, (i, j)) in [(&pair.a, ga[1][2], (1usize, 2usize)), (&pair.b, gb[2][1], (2, 1))] {
             let orig = var.as_tensor().to_vec2::<f32>().unwrap();
             let eps = 1e-2f32;
-            let mut bump = |delta: f32| {
+            let bump = |delta: f32| {
                 let mut m = orig.clone();
                 m[i][j] += delta;
                 var.set(&Tensor::new(m, &dev).unwrap()).unwrap();

@@ -157,7 +157,7 @@ impl Llama {
         let embed = g.tensor_f32("token_embd.weight", device)?;
         let mut blocks = Vec::with_capacity(cfg.layers);
         let path = g.path().to_path_buf();
-        let perm_err = |name: String, source| GgufError::Tensor { path: path.clone(), name, source };
+        let perm_err = |name: String, e| GgufError::Tensor { path: path.clone(), name, source: Box::new(e) };
         for i in 0..cfg.layers {
             let mut t = |name: &str| g.tensor_f32(&format!("blk.{i}.{name}.weight"), device);
             let q = t("attn_q")?;
@@ -184,10 +184,19 @@ impl Llama {
 
     /// A model with random weights of the given shape (tests, benchmarks of the architecture).
     pub fn random(cfg: LlamaConfig, seed: u64, device: &Device) -> Result<Self> {
-        device.set_seed(seed)?;
+        // candle cannot seed its CPU generator: draw from our own seeded stream instead
+        // (uniform with the variance of the usual normal init).
+        let rng = std::cell::RefCell::new(<rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(seed));
+        let uniform = |shape: (usize, usize), std: f32| -> Result<Tensor> {
+            let bound = std * 3f32.sqrt();
+            let data: Vec<f32> = (0..shape.0 * shape.1)
+                .map(|_| rand::Rng::random_range(&mut *rng.borrow_mut(), -bound..bound))
+                .collect();
+            Tensor::from_vec(data, shape, device)
+        };
         let hd = cfg.head_dim();
         let lin = |out: usize, inp: usize| -> Result<LoraLinear> {
-            Ok(LoraLinear::new(Tensor::randn(0f32, (1.0 / inp as f64).sqrt() as f32, (out, inp), device)?))
+            Ok(LoraLinear::new(uniform((out, inp), (1.0 / inp as f32).sqrt())?))
         };
         let ones = || Tensor::ones(cfg.hidden, DType::F32, device);
         let blocks = (0..cfg.layers)
@@ -205,7 +214,7 @@ impl Llama {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        let embed = Tensor::randn(0f32, 1.0, (cfg.vocab, cfg.hidden), device)?;
+        let embed = uniform((cfg.vocab, cfg.hidden), 1.0)?;
         let (cos, sin) = rope_tables(&cfg, device)?;
         Ok(Llama { cfg, lm_head: embed.clone(), embed, blocks, norm: ones()?, cos, sin, device: device.clone() })
     }
@@ -331,6 +340,9 @@ impl Llama {
     /// Logits for hidden states `[..., hidden]` -> `[..., vocab]`: the 49,152 x 576 projection is a
     /// fifth of a forward pass, so callers pass only the positions they score.
     pub fn logits(&self, hidden: &Tensor) -> Result<Tensor> {
+        if hidden.rank() == 1 {
+            return hidden.unsqueeze(0)?.matmul(&self.lm_head.t()?)?.squeeze(0);
+        }
         hidden.broadcast_matmul(&self.lm_head.t()?)
     }
 
