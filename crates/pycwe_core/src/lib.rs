@@ -5,5 +5,6 @@
 pub mod atomic;
 pub mod cwe;
 pub mod dataset;
+pub mod prompt;
 pub mod python;
 pub mod source;

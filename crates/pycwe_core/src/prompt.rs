@@ -1,0 +1,277 @@
+//! The task, stated once for training, eval and scan: the prompt a unit is shown in, and the answer
+//! grammar a model must follow.
+//!
+//! Task: given one unit from the chunker (a function, a class header, or module-level code) with its
+//! context (imports it uses, enclosing class headers), answer the set of CWE ids it contains, each
+//! with a line, or NONE. Lines are 1-based within the unit as shown; callers map them back to file
+//! lines with [`crate::python::Unit::file_line`].
+//!
+//! Answer grammar ([`PROMPT_VERSION`] 1):
+//! ```text
+//! answer  := "NONE" | finding ("\n" finding)*
+//! finding := "CWE-" id " line " n [": " reason]
+//! ```
+//! `id` is a reportable catalog id, `n` a line of the unit. Decoding is constrained to this grammar
+//! (see [`AnswerPrefix`]), so every answer parses.
+
+use std::fmt::Write;
+
+use crate::cwe::{CweId, reportable};
+
+/// Bump when the prompt text or the grammar changes: adapters record the version they were trained on.
+pub const PROMPT_VERSION: u32 = 1;
+
+/// The fixed instructions (the same for every unit, so their KV cache can be computed once).
+pub fn system_prompt() -> String {
+    let mut s = String::from(
+        "You are a security reviewer for Python code. You are shown one unit of a module (a function, \
+         a class header, or module-level code) with the imports it uses. Report every weakness from this \
+         list that the unit contains, one per line as `CWE-<id> line <n>`, where <n> is the numbered line \
+         where it happens; report access-control weaknesses on the line of the `def`. Answer NONE if the \
+         unit has none of them.\n",
+    );
+    for entry in reportable() {
+        let _ = writeln!(s, "{}: {}", entry.id, entry.short_name);
+    }
+    s
+}
+
+/// The per-unit message: context, then the unit's lines numbered from 1.
+pub fn user_prompt(unit_text: &str, imports: &[String], class_headers: &[String]) -> String {
+    let mut s = String::new();
+    if !imports.is_empty() {
+        s.push_str("Imports:\n");
+        for import in imports {
+            let _ = writeln!(s, "{import}");
+        }
+    }
+    for header in class_headers {
+        let _ = writeln!(s, "Inside: {header}");
+    }
+    s.push_str("Code:\n");
+    for (i, line) in unit_text.lines().enumerate() {
+        let _ = writeln!(s, "{:>3} | {}", i + 1, line.trim_end_matches('\r'));
+    }
+    s
+}
+
+/// One reported weakness, as the grammar spells it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnswerItem {
+    pub cwe: CweId,
+    /// 1-based line within the unit.
+    pub line: usize,
+    pub reason: Option<String>,
+}
+
+/// Renders an answer (the training target for a unit): `NONE` or one finding per line.
+pub fn format_answer(items: &[AnswerItem]) -> String {
+    if items.is_empty() {
+        return "NONE".to_string();
+    }
+    let lines: Vec<String> = items
+        .iter()
+        .map(|i| match &i.reason {
+            Some(r) => format!("{} line {}: {r}", i.cwe, i.line),
+            None => format!("{} line {}", i.cwe, i.line),
+        })
+        .collect();
+    lines.join("\n")
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("answer does not follow the grammar at byte {offset}: {answer:?}")]
+pub struct AnswerError {
+    pub answer: String,
+    pub offset: usize,
+}
+
+/// Parses a complete answer.
+pub fn parse_answer(answer: &str, line_count: usize) -> Result<Vec<AnswerItem>, AnswerError> {
+    let grammar = AnswerPrefix::new(line_count);
+    match grammar.check(answer) {
+        PrefixState::Complete => {}
+        _ => return Err(AnswerError { answer: answer.to_string(), offset: grammar.valid_up_to(answer) }),
+    }
+    if answer == "NONE" {
+        return Ok(Vec::new());
+    }
+    Ok(answer
+        .lines()
+        .map(|l| {
+            let (head, reason) = match l.split_once(": ") {
+                Some((h, r)) => (h, Some(r.to_string())),
+                None => (l, None),
+            };
+            let mut parts = head.split(' ');
+            let cwe = parts.next().and_then(|c| c.parse().ok()).expect("checked by the grammar");
+            let line = parts.nth(1).and_then(|n| n.parse().ok()).expect("checked by the grammar");
+            AnswerItem { cwe, line, reason }
+        })
+        .collect())
+}
+
+/// Where a string stands against the grammar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrefixState {
+    /// Not a prefix of any valid answer.
+    Invalid,
+    /// A proper prefix: more must follow.
+    Partial,
+    /// A complete answer (more may still follow, e.g. another finding).
+    Complete,
+}
+
+/// The answer grammar as a prefix checker for constrained decoding: which strings can still grow
+/// into a valid answer, for a unit of `line_count` lines and the catalog's reportable ids.
+#[derive(Debug, Clone)]
+pub struct AnswerPrefix {
+    ids: Vec<String>,
+    line_count: usize,
+    /// Whether `: reason` may follow a finding (off by default: reasons are slow to decode).
+    pub allow_reason: bool,
+}
+
+impl AnswerPrefix {
+    pub fn new(line_count: usize) -> Self {
+        AnswerPrefix { ids: reportable().map(|e| e.id.0.to_string()).collect(), line_count, allow_reason: false }
+    }
+
+    /// Checks `s` as a whole.
+    pub fn check(&self, s: &str) -> PrefixState {
+        if "NONE".starts_with(s) {
+            return if s == "NONE" { PrefixState::Complete } else { PrefixState::Partial };
+        }
+        let mut state = PrefixState::Invalid;
+        for (i, line) in s.split('\n').enumerate() {
+            let last = i == s.split('\n').count() - 1;
+            state = self.check_finding(line);
+            match state {
+                PrefixState::Invalid => return PrefixState::Invalid,
+                PrefixState::Partial if !last => return PrefixState::Invalid,
+                _ => {}
+            }
+        }
+        state
+    }
+
+    /// Byte offset up to which `s` is a valid prefix (for error messages).
+    pub fn valid_up_to(&self, s: &str) -> usize {
+        let mut end = 0;
+        for (i, _) in s.char_indices().skip(1).chain(std::iter::once((s.len(), ' '))) {
+            if self.check(&s[..i]) == PrefixState::Invalid {
+                break;
+            }
+            end = i;
+        }
+        end
+    }
+
+    fn check_finding(&self, s: &str) -> PrefixState {
+        const HEAD: &str = "CWE-";
+        if s.len() <= HEAD.len() {
+            return if HEAD.starts_with(s) { PrefixState::Partial } else { PrefixState::Invalid };
+        }
+        let Some(rest) = s.strip_prefix(HEAD) else { return PrefixState::Invalid };
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        let (id, rest) = rest.split_at(digits);
+        if rest.is_empty() {
+            return if self.ids.iter().any(|known| known.starts_with(id) && !id.is_empty()) {
+                PrefixState::Partial
+            } else {
+                PrefixState::Invalid
+            };
+        }
+        if !self.ids.iter().any(|known| known == id) {
+            return PrefixState::Invalid;
+        }
+        const LINE: &str = " line ";
+        if rest.len() <= LINE.len() {
+            return if LINE.starts_with(rest) { PrefixState::Partial } else { PrefixState::Invalid };
+        }
+        let Some(rest) = rest.strip_prefix(LINE) else { return PrefixState::Invalid };
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        let (n, rest) = rest.split_at(digits);
+        if n.is_empty() || n.starts_with('0') {
+            return PrefixState::Invalid;
+        }
+        let Ok(value) = n.parse::<usize>() else { return PrefixState::Invalid };
+        if value > self.line_count {
+            return PrefixState::Invalid;
+        }
+        if rest.is_empty() {
+            return PrefixState::Complete;
+        }
+        if !self.allow_reason {
+            return PrefixState::Invalid;
+        }
+        match rest.strip_prefix(": ") {
+            Some(reason) if !reason.is_empty() => PrefixState::Complete,
+            Some(_) => PrefixState::Partial,
+            None if ": ".starts_with(rest) => PrefixState::Partial,
+            None => PrefixState::Invalid,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_round_trip() {
+        let items = vec![
+            AnswerItem { cwe: CweId(89), line: 4, reason: None },
+            AnswerItem { cwe: CweId(78), line: 12, reason: None },
+        ];
+        let text = format_answer(&items);
+        assert_eq!(text, "CWE-89 line 4\nCWE-78 line 12");
+        assert_eq!(parse_answer(&text, 20).unwrap(), items);
+        assert_eq!(parse_answer("NONE", 3).unwrap(), vec![]);
+    }
+
+    #[test]
+    fn the_prefix_checker_follows_the_grammar() {
+        let g = AnswerPrefix::new(15);
+        for partial in
+            ["", "N", "NON", "C", "CWE-", "CWE-8", "CWE-1", "CWE-13", "CWE-89 li", "CWE-89 line ", "CWE-89 line 4\nC"]
+        {
+            assert_eq!(g.check(partial), PrefixState::Partial, "{partial:?}");
+        }
+        for complete in ["NONE", "CWE-89 line 4", "CWE-89 line 15", "CWE-1333 line 1\nCWE-22 line 2"] {
+            assert_eq!(g.check(complete), PrefixState::Complete, "{complete:?}");
+        }
+        for invalid in [
+            "NONE\n",
+            "X",
+            "CWE-787 line 1",
+            "CWE-20 line 1",
+            "CWE-89 line 16",
+            "CWE-89 line 0",
+            "CWE-89  line",
+            "CWE-89 line 4\n\n",
+            "CWE-89 line 4: why",
+        ] {
+            assert_eq!(g.check(invalid), PrefixState::Invalid, "{invalid:?}");
+        }
+        let mut with_reason = AnswerPrefix::new(15);
+        with_reason.allow_reason = true;
+        assert_eq!(with_reason.check("CWE-89 line 4: "), PrefixState::Partial);
+        assert_eq!(with_reason.check("CWE-89 line 4: f-string in execute"), PrefixState::Complete);
+    }
+
+    #[test]
+    fn non_reportable_ids_never_parse() {
+        assert!(parse_answer("CWE-787 line 1", 5).is_err());
+        let err = parse_answer("CWE-89 line 9", 5).unwrap_err();
+        assert_eq!(err.offset, 12, "{err}");
+    }
+
+    #[test]
+    fn the_user_prompt_numbers_lines_and_shows_context() {
+        let p = user_prompt("def f(x):\r\n    return x\n", &["import os".into()], &["class A:".into()]);
+        assert_eq!(p, "Imports:\nimport os\nInside: class A:\nCode:\n  1 | def f(x):\n  2 |     return x\n");
+        assert!(system_prompt().contains("CWE-89: SQL injection"));
+        assert!(!system_prompt().contains("CWE-787"));
+    }
+}

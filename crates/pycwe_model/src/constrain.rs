@@ -1,0 +1,148 @@
+//! Constrained decoding: at each step only tokens that keep the answer a valid prefix of the answer
+//! grammar (`pycwe_core::prompt`) may be chosen, and the end token only once the answer is complete.
+//! So every answer parses, whatever the model's logits say.
+
+use pycwe_core::prompt::{AnswerPrefix, PrefixState};
+
+/// Characters an answer can contain (with reasons off); tokens with other characters are never allowed.
+const ALPHABET: &str = "NOCWE-0123456789 line\n";
+
+/// The vocabulary entries that can appear in an answer, found once per tokenizer.
+#[derive(Debug, Clone)]
+pub struct AnswerVocab {
+    /// (token id, its text) for tokens made only of [`ALPHABET`] characters.
+    candidates: Vec<(u32, String)>,
+    /// The token that ends an answer (`<|im_end|>` for SmolLM2).
+    pub end: u32,
+    /// At most this many findings per answer (keeps decoding finite).
+    pub max_findings: usize,
+}
+
+impl AnswerVocab {
+    /// `tokens[i]` is the decoded text of token `i`.
+    pub fn new(tokens: impl IntoIterator<Item = (u32, String)>, end: u32) -> Self {
+        let candidates =
+            tokens.into_iter().filter(|(_, t)| !t.is_empty() && t.chars().all(|c| ALPHABET.contains(c))).collect();
+        AnswerVocab { candidates, end, max_findings: 8 }
+    }
+
+    /// Tokens allowed after `so_far` (the end token included when the answer may stop there).
+    pub fn allowed(&self, grammar: &AnswerPrefix, so_far: &str) -> Vec<u32> {
+        let state = grammar.check(so_far);
+        let findings = so_far.matches('\n').count() + 1;
+        let mut out: Vec<u32> = if state == PrefixState::Complete && findings >= self.max_findings {
+            Vec::new()
+        } else {
+            let mut buf = String::with_capacity(so_far.len() + 16);
+            self.candidates
+                .iter()
+                .filter(|(_, t)| {
+                    buf.clear();
+                    buf.push_str(so_far);
+                    buf.push_str(t);
+                    grammar.check(&buf) != PrefixState::Invalid
+                })
+                .map(|(id, _)| *id)
+                .collect()
+        };
+        if state == PrefixState::Complete {
+            out.push(self.end);
+        }
+        out
+    }
+
+    pub fn text(&self, id: u32) -> &str {
+        self.candidates.iter().find(|(t, _)| *t == id).map(|(_, s)| s.as_str()).unwrap_or("")
+    }
+}
+
+/// The allowed token with the highest logit, and its probability among the allowed tokens.
+pub fn pick(logits: &[f32], allowed: &[u32]) -> (u32, f32) {
+    let best = *allowed
+        .iter()
+        .max_by(|a, b| logits[**a as usize].total_cmp(&logits[**b as usize]))
+        .expect("the grammar always allows a token");
+    let max = logits[best as usize];
+    let total: f32 = allowed.iter().map(|&t| (logits[t as usize] - max).exp()).sum();
+    (best, 1.0 / total)
+}
+
+/// Greedy constrained decoding with logits from `next_logits(answer_so_far_tokens)`; returns the
+/// answer text. Used with a model (the caller feeds tokens through its KV cache) and in tests.
+pub fn decode_greedy(
+    vocab: &AnswerVocab,
+    grammar: &AnswerPrefix,
+    mut next_logits: impl FnMut(&[u32]) -> Vec<f32>,
+) -> String {
+    let mut tokens = Vec::new();
+    let mut text = String::new();
+    loop {
+        let logits = next_logits(&tokens);
+        let allowed = vocab.allowed(grammar, &text);
+        let (token, _) = pick(&logits, &allowed);
+        if token == vocab.end {
+            return text;
+        }
+        text.push_str(vocab.text(token));
+        tokens.push(token);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use pycwe_core::prompt::parse_answer;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    use super::*;
+
+    /// A toy vocabulary: every single character, some merged pieces, and junk that must never be picked.
+    fn vocab() -> (AnswerVocab, usize) {
+        let mut texts: Vec<String> = ALPHABET.chars().map(String::from).collect();
+        texts.extend(
+            [
+                "CWE",
+                "CWE-",
+                " line",
+                " line ",
+                "NONE",
+                "NO",
+                "NE",
+                "89",
+                "\nCWE-",
+                "ine",
+                "foo",
+                "<|im_end|>",
+                "x",
+                "CWE-89",
+            ]
+            .map(String::from),
+        );
+        let end = texts.iter().position(|t| t == "<|im_end|>").unwrap() as u32;
+        let n = texts.len();
+        (AnswerVocab::new(texts.into_iter().enumerate().map(|(i, t)| (i as u32, t)), end), n)
+    }
+
+    #[test]
+    fn random_logits_always_decode_to_a_parseable_answer() {
+        let (vocab, n) = vocab();
+        let mut rng = ChaCha8Rng::seed_from_u64(42);
+        for case in 0..3_000 {
+            let lines = rng.random_range(1..40);
+            let grammar = AnswerPrefix::new(lines);
+            // Sometimes favour the end token, sometimes junk, sometimes nothing in particular.
+            let bias: Vec<f32> = (0..n).map(|_| rng.random_range(-3.0..3.0)).collect();
+            let answer =
+                decode_greedy(&vocab, &grammar, |_| (0..n).map(|i| bias[i] + rng.random_range(-4.0f32..4.0)).collect());
+            assert!(parse_answer(&answer, lines).is_ok(), "case {case}: {answer:?} does not parse");
+        }
+    }
+
+    #[test]
+    fn pick_reports_the_probability_among_allowed_tokens() {
+        let (token, p) = pick(&[0.0, 2.0, 1.0, 100.0], &[0, 1, 2]);
+        assert_eq!(token, 1);
+        let expected = 2f32.exp() / (0f32.exp() + 2f32.exp() + 1f32.exp());
+        assert!((p - expected).abs() < 1e-6);
+    }
+}
