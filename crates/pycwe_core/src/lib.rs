@@ -5,6 +5,7 @@
 pub mod atomic;
 pub mod cwe;
 pub mod dataset;
+pub mod detect;
 pub mod prompt;
 pub mod python;
 pub mod source;

@@ -51,6 +51,11 @@ impl AnswerVocab {
         out
     }
 
+    /// Every token id that can ever be allowed (candidates and the end token).
+    pub fn token_ids(&self) -> Vec<u32> {
+        self.candidates.iter().map(|(id, _)| *id).chain(std::iter::once(self.end)).collect()
+    }
+
     pub fn text(&self, id: u32) -> &str {
         self.candidates.iter().find(|(t, _)| *t == id).map(|(_, s)| s.as_str()).unwrap_or("")
     }

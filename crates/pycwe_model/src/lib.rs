@@ -2,6 +2,7 @@
 //! tokenizer, LoRA, and the SmolLM2 (Llama) architecture. CodeGen, the prompt/answer grammar and the
 //! training loop land here next; the crate boundary (no candle in `pycwe_core`) is fixed.
 
+pub mod classifier;
 pub mod constrain;
 pub mod gguf;
 pub mod lora;

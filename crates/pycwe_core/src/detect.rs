@@ -1,0 +1,131 @@
+//! The interface every detector implements (a language model with or without an adapter, a fake for
+//! tests): it judges chunker units, one [`Prediction`] per unit, in the task of [`crate::prompt`].
+
+use crate::cwe::CweId;
+use crate::python::{Unit, UnitKind};
+use crate::source::SourceFile;
+
+/// One unit as a detector sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitRequest {
+    pub kind: UnitKind,
+    pub name: String,
+    /// The unit's lines (what the prompt numbers from 1).
+    pub text: String,
+    pub imports: Vec<String>,
+    pub class_headers: Vec<String>,
+}
+
+impl UnitRequest {
+    pub fn from_unit(unit: &Unit, source: &SourceFile) -> Self {
+        UnitRequest {
+            kind: unit.kind,
+            name: unit.name.clone(),
+            text: unit.text(source),
+            imports: unit.context.imports.clone(),
+            class_headers: unit.context.class_headers.clone(),
+        }
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.text.lines().count().max(1)
+    }
+}
+
+/// A weakness a detector reports in a unit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnitFinding {
+    pub cwe: CweId,
+    /// 1-based line within the unit.
+    pub line: usize,
+    /// 0..=1, from the detector's own probabilities.
+    pub confidence: f32,
+    pub reason: Option<String>,
+}
+
+/// A detector's verdict on one unit.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Prediction {
+    pub findings: Vec<UnitFinding>,
+    /// The answer as the detector wrote it (the grammar's text for a model).
+    pub answer: String,
+    /// Probability that the unit contains any listed weakness.
+    pub p_vulnerable: f32,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DetectError {
+    #[error("the model failed: {0}")]
+    Model(String),
+}
+
+pub trait Detector {
+    /// A short description for reports, e.g. `smollm2-135m + adapter 1a2b3c`.
+    fn describe(&self) -> String;
+    /// Judges `units`; the result has one prediction per unit, in order.
+    fn judge(&mut self, units: &[UnitRequest]) -> Result<Vec<Prediction>, DetectError>;
+}
+
+/// A detector for tests: reports `cwe` on every line containing `needle`.
+#[derive(Debug, Clone)]
+pub struct FakeDetector {
+    pub rules: Vec<(String, CweId)>,
+}
+
+impl Detector for FakeDetector {
+    fn describe(&self) -> String {
+        "fake".to_string()
+    }
+
+    fn judge(&mut self, units: &[UnitRequest]) -> Result<Vec<Prediction>, DetectError> {
+        Ok(units
+            .iter()
+            .map(|u| {
+                let findings: Vec<UnitFinding> =
+                    u.text
+                        .lines()
+                        .enumerate()
+                        .flat_map(|(i, line)| {
+                            self.rules.iter().filter(move |(needle, _)| line.contains(needle.as_str())).map(
+                                move |(_, cwe)| UnitFinding { cwe: *cwe, line: i + 1, confidence: 1.0, reason: None },
+                            )
+                        })
+                        .collect();
+                let answer = crate::prompt::format_answer(
+                    &findings
+                        .iter()
+                        .map(|f| crate::prompt::AnswerItem { cwe: f.cwe, line: f.line, reason: None })
+                        .collect::<Vec<_>>(),
+                );
+                Prediction { p_vulnerable: if findings.is_empty() { 0.0 } else { 1.0 }, findings, answer }
+            })
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::python::{ChunkOptions, chunk};
+
+    #[test]
+    fn the_fake_detector_reports_matching_lines_per_unit() {
+        let source = SourceFile::from_string(
+            "t.py",
+            "import os\n\ndef run(cmd):\n    os.system(cmd)\n\ndef ok():\n    return 1\n".to_string(),
+        );
+        let units: Vec<UnitRequest> = chunk(&source, &ChunkOptions::default())
+            .unwrap()
+            .units
+            .iter()
+            .map(|u| UnitRequest::from_unit(u, &source))
+            .collect();
+        let mut fake = FakeDetector { rules: vec![("os.system".into(), CweId(78))] };
+        let preds = fake.judge(&units).unwrap();
+        let run = units.iter().position(|u| u.name == "run").unwrap();
+        assert_eq!(preds[run].findings.len(), 1);
+        assert_eq!(preds[run].findings[0].line, 2);
+        assert_eq!(preds[run].answer, "CWE-78 line 2");
+        assert!(preds.iter().enumerate().all(|(i, p)| i == run || p.findings.is_empty()));
+    }
+}

@@ -1,0 +1,240 @@
+//! `Detector` for SmolLM2 (plus an optional adapter): ChatML prompt from `pycwe_core::prompt`, the
+//! fixed system prefix computed once and its KV cache shared by every unit, units batched, answers
+//! decoded together under the grammar constraint.
+//!
+//! Confidence: `p_vulnerable` is the probability mass, among the tokens the grammar allows first, of
+//! those that start a finding (versus `NONE`). A finding's confidence is `p_vulnerable` times the
+//! probabilities of the tokens that spelled its CWE id.
+
+use candle_core::Tensor;
+use pycwe_core::detect::{DetectError, Detector, Prediction, UnitFinding, UnitRequest};
+use pycwe_core::prompt::{AnswerPrefix, parse_answer, system_prompt, user_prompt};
+
+use crate::constrain::{AnswerVocab, pick};
+use crate::models::llama::{KvCache, Llama, Mode};
+use crate::tokenize::TextTokenizer;
+
+/// Units longer than this many tokens are cut (the chunker's windows keep units below it).
+pub const MAX_UNIT_TOKENS: usize = 1024;
+
+pub struct LlamaDetector {
+    model: Llama,
+    tokenizer: TextTokenizer,
+    vocab: AnswerVocab,
+    prefix: KvCache,
+    /// Rows of the output projection for the tokens an answer can use: decoding scores only these
+    /// (a few hundred) instead of all 49,152.
+    answer_head: Tensor,
+    answer_ids: Vec<u32>,
+    /// Units judged together.
+    pub batch: usize,
+    name: String,
+}
+
+impl std::fmt::Debug for LlamaDetector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LlamaDetector").field("name", &self.name).field("batch", &self.batch).finish()
+    }
+}
+
+fn err(e: impl std::fmt::Display) -> DetectError {
+    DetectError::Model(e.to_string())
+}
+
+impl LlamaDetector {
+    pub fn new(model: Llama, tokenizer: TextTokenizer, name: &str) -> Result<Self, DetectError> {
+        let end = tokenizer.id_of("<|im_end|>").ok_or_else(|| err("the tokenizer has no <|im_end|> token"))?;
+        let texts = (0..tokenizer.vocab_size() as u32).map(|id| (id, tokenizer.decode(&[id]).unwrap_or_default()));
+        let vocab = AnswerVocab::new(texts, end);
+        let prefix_text = format!("<|im_start|>system\n{}<|im_end|>\n<|im_start|>user\n", system_prompt());
+        let prefix_ids = tokenizer.encode(&prefix_text).map_err(err)?;
+        let mut prefix = KvCache::new(1, model.cfg.layers);
+        model.step(&[prefix_ids], &mut prefix, Mode::Infer).map_err(err)?;
+        let answer_ids = vocab.token_ids();
+        let index = Tensor::new(answer_ids.as_slice(), model.device()).map_err(err)?;
+        let answer_head = model.lm_head.index_select(&index, 0).map_err(err)?;
+        Ok(LlamaDetector { model, tokenizer, vocab, prefix, answer_head, answer_ids, batch: 8, name: name.to_string() })
+    }
+
+    /// The tokens of one unit's part of the prompt (user code can never produce control tokens).
+    fn unit_tokens(&self, unit: &UnitRequest) -> Result<Vec<u32>, DetectError> {
+        let mut ids =
+            self.tokenizer.encode_plain(&user_prompt(&unit.text, &unit.imports, &unit.class_headers)).map_err(err)?;
+        ids.truncate(MAX_UNIT_TOKENS);
+        ids.extend(self.tokenizer.encode("<|im_end|>\n<|im_start|>assistant\n").map_err(err)?);
+        Ok(ids)
+    }
+
+    fn judge_batch(&self, units: &[UnitRequest]) -> Result<Vec<Prediction>, DetectError> {
+        let rows: Vec<Vec<u32>> = units.iter().map(|u| self.unit_tokens(u)).collect::<Result<_, _>>()?;
+        let grammars: Vec<AnswerPrefix> = units.iter().map(|u| AnswerPrefix::new(u.line_count())).collect();
+        let mut cache = self.prefix.repeat(rows.len()).map_err(err)?;
+        let hidden = self.model.step(&rows, &mut cache, Mode::Infer).map_err(err)?;
+        let last: Vec<Tensor> = rows
+            .iter()
+            .enumerate()
+            .map(|(r, row)| hidden.get(r).and_then(|h| h.get(row.len() - 1)))
+            .collect::<Result<_, _>>()
+            .map_err(err)?;
+        let mut logits = self.answer_logits(&Tensor::stack(&last, 0).map_err(err)?)?;
+        let n = units.len();
+        let mut text = vec![String::new(); n];
+        let mut done = vec![false; n];
+        let mut p_vulnerable = vec![0f32; n];
+        let mut token_probs: Vec<Vec<(String, f32)>> = vec![Vec::new(); n];
+        let mut first = true;
+        while done.iter().any(|d| !d) {
+            let rows_logits = &logits;
+            let mut next: Vec<Vec<u32>> = vec![Vec::new(); n];
+            for r in 0..n {
+                if done[r] {
+                    continue;
+                }
+                let allowed = self.vocab.allowed(&grammars[r], &text[r]);
+                if first {
+                    p_vulnerable[r] = start_mass(&rows_logits[r], &allowed, &self.vocab);
+                }
+                let (token, p) = pick(&rows_logits[r], &allowed);
+                if token == self.vocab.end {
+                    done[r] = true;
+                    continue;
+                }
+                text[r].push_str(self.vocab.text(token));
+                token_probs[r].push((self.vocab.text(token).to_string(), p));
+                next[r] = vec![token];
+            }
+            first = false;
+            if done.iter().all(|d| *d) {
+                break;
+            }
+            let h = self.model.step(&next, &mut cache, Mode::Infer).map_err(err)?;
+            logits = self.answer_logits(&h.narrow(1, 0, 1).map_err(err)?.squeeze(1).map_err(err)?)?;
+        }
+        units
+            .iter()
+            .enumerate()
+            .map(|(r, unit)| {
+                let mut items = parse_answer(&text[r], unit.line_count()).map_err(err)?;
+                // A repeated finding says nothing new (small models loop).
+                let mut seen = std::collections::HashSet::new();
+                items.retain(|i| seen.insert((i.cwe, i.line)));
+                let id_conf = id_confidences(&token_probs[r]);
+                let findings = items
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, item)| UnitFinding {
+                        cwe: item.cwe,
+                        line: item.line,
+                        confidence: p_vulnerable[r] * id_conf.get(i).copied().unwrap_or(1.0),
+                        reason: item.reason,
+                    })
+                    .collect();
+                Ok(Prediction { findings, answer: text[r].clone(), p_vulnerable: p_vulnerable[r] })
+            })
+            .collect()
+    }
+}
+
+impl LlamaDetector {
+    /// Dense per-row logits over the whole vocabulary, but computed only for answer tokens (the
+    /// rest are -inf, which the grammar never allows anyway).
+    fn answer_logits(&self, hidden: &Tensor) -> Result<Vec<Vec<f32>>, DetectError> {
+        let scores: Vec<Vec<f32>> =
+            hidden.matmul(&self.answer_head.t().map_err(err)?).and_then(|l| l.to_vec2()).map_err(err)?;
+        let vocab = self.tokenizer.vocab_size();
+        Ok(scores
+            .into_iter()
+            .map(|row| {
+                let mut dense = vec![f32::NEG_INFINITY; vocab];
+                for (id, v) in self.answer_ids.iter().zip(row) {
+                    dense[*id as usize] = v;
+                }
+                dense
+            })
+            .collect())
+    }
+}
+
+/// Probability mass (softmax over the allowed tokens) of tokens that start a finding rather than `NONE`.
+fn start_mass(logits: &[f32], allowed: &[u32], vocab: &AnswerVocab) -> f32 {
+    let max = allowed.iter().map(|&t| logits[t as usize]).fold(f32::NEG_INFINITY, f32::max);
+    let (mut finding, mut total) = (0f32, 0f32);
+    for &t in allowed {
+        let p = (logits[t as usize] - max).exp();
+        total += p;
+        if vocab.text(t).starts_with('C') {
+            finding += p;
+        }
+    }
+    if total > 0.0 { finding / total } else { 0.0 }
+}
+
+/// For each finding (in answer order), the product of the probabilities of the tokens that wrote
+/// its id (the characters between `CWE-` and ` line`).
+fn id_confidences(tokens: &[(String, f32)]) -> Vec<f32> {
+    let mut spans = Vec::with_capacity(tokens.len());
+    let mut text = String::new();
+    for (t, p) in tokens {
+        spans.push((text.len(), text.len() + t.len(), *p));
+        text.push_str(t);
+    }
+    let mut out = Vec::new();
+    let mut offset = 0;
+    for line in text.split('\n') {
+        if let (Some(0), Some(id_end)) = (line.find("CWE-"), line.find(" line")) {
+            let (lo, hi) = (offset + 4, offset + id_end);
+            out.push(spans.iter().filter(|(s, e, _)| *s < hi && *e > lo).map(|(_, _, p)| p).product());
+        }
+        offset += line.len() + 1;
+    }
+    out
+}
+
+impl Detector for LlamaDetector {
+    fn describe(&self) -> String {
+        self.name.clone()
+    }
+
+    fn judge(&mut self, units: &[UnitRequest]) -> Result<Vec<Prediction>, DetectError> {
+        // Similar lengths together: less padding per batch.
+        let mut order: Vec<usize> = (0..units.len()).collect();
+        order.sort_by_key(|&i| units[i].text.len());
+        let mut out: Vec<Option<Prediction>> = vec![None; units.len()];
+        for chunk in order.chunks(self.batch.max(1)) {
+            let batch: Vec<UnitRequest> = chunk.iter().map(|&i| units[i].clone()).collect();
+            for (pred, &i) in self.judge_batch(&batch)?.into_iter().zip(chunk) {
+                out[i] = Some(pred);
+            }
+        }
+        Ok(out.into_iter().map(|p| p.expect("every unit judged")).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn id_confidence_multiplies_the_tokens_of_each_id() {
+        let toks: Vec<(String, f32)> = [
+            ("CWE-", 0.9),
+            ("8", 0.5),
+            ("9", 0.8),
+            (" line ", 1.0),
+            ("4", 0.7),
+            ("\nCWE-", 0.6),
+            ("7", 0.25),
+            ("8", 1.0),
+            (" line", 1.0),
+            (" ", 1.0),
+            ("2", 1.0),
+        ]
+        .iter()
+        .map(|(t, p)| (t.to_string(), *p))
+        .collect();
+        let c = id_confidences(&toks);
+        assert_eq!(c.len(), 2);
+        assert!((c[0] - 0.4).abs() < 1e-6, "{c:?}");
+        assert!((c[1] - 0.25).abs() < 1e-6, "{c:?}");
+    }
+}
