@@ -28,6 +28,27 @@ pub enum Command {
     /// Fetch, list and register language models.
     #[command(subcommand)]
     Model(ModelCommand),
+    /// Measure speed and memory (prints a table; nothing is asserted).
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// The model runtime: load, prefill, decode, batched decode, units/s, peak RSS, against candle's f32 matmul rate.
+    Model(BenchModelArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchModelArgs {
+    #[arg(long, default_value = pycwe_model::registry::DEFAULT_MODEL)]
+    pub model: String,
+    /// Prompt length for the prefill measurement.
+    #[arg(long, default_value_t = 512)]
+    pub prefill_tokens: usize,
+    /// Decode steps per measurement.
+    #[arg(long, default_value_t = 32)]
+    pub decode_steps: usize,
 }
 
 #[derive(Debug, Subcommand)]

@@ -5,6 +5,7 @@
 pub mod classifier;
 pub mod constrain;
 pub mod gguf;
+pub mod load;
 pub mod lora;
 pub mod models;
 pub mod pull;

@@ -1,5 +1,6 @@
 //! One file per command; `run` dispatches and every command reports an [`Outcome`].
 
+mod bench;
 mod chunks;
 mod cwe_list;
 mod dataset;
@@ -8,7 +9,7 @@ mod model;
 
 use std::process::ExitCode;
 
-use crate::args::{Command, CweCommand, DatasetCommand, ModelCommand};
+use crate::args::{BenchCommand, Command, CweCommand, DatasetCommand, ModelCommand};
 
 /// How a command ended, mapped to the documented exit codes (errors win over findings).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -41,5 +42,6 @@ pub fn run(command: Command) -> anyhow::Result<Outcome> {
         Command::Model(ModelCommand::Pull(args)) => model::pull(&args),
         Command::Model(ModelCommand::List(args)) => model::list(&args),
         Command::Model(ModelCommand::Add(args)) => model::add(&args),
+        Command::Bench(BenchCommand::Model(args)) => bench::model(&args),
     }
 }
