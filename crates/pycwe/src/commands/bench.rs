@@ -58,7 +58,7 @@ pub fn model(args: &BenchModelArgs) -> anyhow::Result<Outcome> {
     let ids: Vec<u32> = (0..args.prefill_tokens).map(|i| (100 + (i * 7919) % 40_000) as u32).collect();
     let mut cache = KvCache::new(1, cfg.layers);
     let t = Instant::now();
-    let h = model.step(&[ids.clone()], &mut cache, Mode::Infer)?;
+    let h = model.step(std::slice::from_ref(&ids), &mut cache, Mode::Infer)?;
     let _ = model.logits(&h.get(0)?.get(ids.len() - 1)?)?;
     let prefill_s = t.elapsed().as_secs_f64();
     let prefill_flops =
