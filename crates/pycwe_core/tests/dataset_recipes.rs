@@ -2,8 +2,7 @@
 //! combinations) renders to Python that tree-sitter and CPython both accept, passes automated
 //! review (labeled lines, twins differing only around the fix, no label words), and fills every slot.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod support;
 
 use pycwe_core::dataset::generate::render_all_variants;
 use pycwe_core::dataset::review::review_pair;
@@ -36,14 +35,6 @@ fn every_variant_passes_review_and_cpython_parses_it() {
             ]
         })
         .collect();
-    let script = "import ast, json, sys\nbad = []\nfor name, code in json.load(sys.stdin):\n    try:\n        ast.parse(code)\n    except SyntaxError as e:\n        bad.append(f'{name}: {e}')\nprint('\\n'.join(sorted(set(bad))[:40]))\nsys.exit(1 if bad else 0)\n";
-    let mut child = Command::new("python3")
-        .args(["-c", script])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("python3 is required: CPython's parser is the reference");
-    child.stdin.take().unwrap().write_all(serde_json::to_string(&codes).unwrap().as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "CPython rejects:\n{}", String::from_utf8_lossy(&out.stdout));
+    let rejected = support::cpython_rejects(&codes);
+    assert!(rejected.is_empty(), "CPython rejects:\n{rejected}");
 }

@@ -70,3 +70,20 @@ fn check_windows(source: &SourceFile, unit: &Unit) {
         assert!(pair[1].lines.start <= pair[0].lines.end, "windows must leave no gap");
     }
 }
+
+/// Parses each `(name, code)` with CPython's own parser (`python3`, required: it is the reference)
+/// and returns the first failures, one per line; empty when every module parses.
+pub fn cpython_rejects(codes: &[(String, &str)]) -> String {
+    use std::io::Write;
+    let script = "import ast, json, sys\nbad = []\nfor name, code in json.load(sys.stdin):\n    try:\n        ast.parse(code)\n    except SyntaxError as e:\n        bad.append(f'{name}: {e}')\nprint('\\n'.join(sorted(set(bad))[:40]))\n";
+    let mut child = std::process::Command::new("python3")
+        .args(["-c", script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 is required: CPython's parser is the reference");
+    child.stdin.take().unwrap().write_all(serde_json::to_string(codes).unwrap().as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "python3 failed");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
