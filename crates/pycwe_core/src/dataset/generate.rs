@@ -564,8 +564,7 @@ fn assemble(
 
 /// The import lines (and names of `from` imports) whose bound names `code` mentions.
 fn used_imports(imports: &BTreeSet<String>, code: &str) -> BTreeSet<String> {
-    let words: std::collections::HashSet<&str> =
-        code.split(|c: char| !(c.is_alphanumeric() || c == '_')).filter(|w| !w.is_empty()).collect();
+    let words = crate::python::chunk::identifier_words(code);
     let mut kept = BTreeSet::new();
     for line in imports {
         if let Some(rest) = line.strip_prefix("from ") {

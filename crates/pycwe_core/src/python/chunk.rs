@@ -292,14 +292,19 @@ fn enclosing_classes(outline: &Outline, index: usize) -> Vec<usize> {
     chain
 }
 
+/// The identifier-like words of `text` (names, keywords, words in strings and comments): what
+/// "this code mentions the name" means for import relevance.
+pub fn identifier_words(text: &str) -> HashSet<&str> {
+    text.split(|c: char| !(c.is_alphanumeric() || c == '_')).filter(|w| !w.is_empty()).collect()
+}
+
 /// Module imports outside the unit that bind a name the unit mentions.
 fn relevant_imports(source: &SourceFile, outline: &Outline, unit: &Unit) -> Vec<String> {
     if outline.imports.is_empty() {
         return Vec::new();
     }
     let text = unit.text(source);
-    let words: HashSet<&str> =
-        text.split(|c: char| !(c.is_alphanumeric() || c == '_')).filter(|w| !w.is_empty()).collect();
+    let words = identifier_words(&text);
     let inside = |span: Span| unit.segments.iter().any(|s| s.span.start <= span.start && span.end <= s.span.end);
     outline
         .imports
