@@ -28,9 +28,78 @@ pub enum Command {
     /// Fetch, list and register language models.
     #[command(subcommand)]
     Model(ModelCommand),
+    /// Fine-tune a model on a labeled dataset (LoRA by default, `--full` for every weight).
+    Train(TrainArgs),
     /// Measure speed and memory (prints a table; nothing is asserted).
     #[command(subcommand)]
     Bench(BenchCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    #[arg(long, default_value = pycwe_model::registry::DEFAULT_MODEL)]
+    pub model: String,
+    /// Dataset directory with `train.jsonl` (and `valid.jsonl`), or one JSONL file.
+    #[arg(long)]
+    pub data: PathBuf,
+    /// Run directory: checkpoint, log, config and the trained adapter.
+    #[arg(long)]
+    pub out: PathBuf,
+    #[arg(long, default_value_t = 16)]
+    pub lora_rank: usize,
+    #[arg(long, default_value_t = 32.0)]
+    pub lora_alpha: f64,
+    /// Projections that get adapters (short names: q,k,v,o,gate,up,down).
+    #[arg(long, value_delimiter = ',', default_value = "q,k,v,o,gate,up,down")]
+    pub targets: Vec<String>,
+    /// Train every weight instead of an adapter.
+    #[arg(long)]
+    pub full: bool,
+    #[arg(long, default_value_t = 3)]
+    pub epochs: usize,
+    #[arg(long, default_value_t = 2e-4)]
+    pub lr: f64,
+    /// Examples per micro-batch.
+    #[arg(long, default_value_t = 1)]
+    pub batch: usize,
+    /// At most this many padded tokens per micro-batch (bounds attention memory).
+    #[arg(long, default_value_t = 1024)]
+    pub batch_tokens: usize,
+    /// Micro-batches per optimizer step.
+    #[arg(long, default_value_t = 8)]
+    pub accum: usize,
+    /// Longest example in tokens (prompt after the shared prefix, plus answer); longer units are windowed.
+    #[arg(long, default_value_t = 512)]
+    pub max_len: usize,
+    /// Keep at most this many `NONE` examples per example with findings (every fixed twin of a
+    /// flagged unit stays; the rest is a seeded sample); 0 keeps every unit.
+    #[arg(long, default_value_t = 2.0)]
+    pub none_ratio: f64,
+    /// Warmup as a share of all steps.
+    #[arg(long, default_value_t = 0.05)]
+    pub warmup: f64,
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Optimizer steps between checkpoints.
+    #[arg(long, default_value_t = 10)]
+    pub checkpoint_every: usize,
+    /// Optimizer steps between validations (0: once per epoch).
+    #[arg(long, default_value_t = 0)]
+    pub eval_every: usize,
+    /// Stop (with a checkpoint) after this many minutes; `--resume` continues.
+    #[arg(long)]
+    pub max_minutes: Option<f64>,
+    #[arg(long, value_enum, default_value_t = DeviceChoice::Cpu)]
+    pub device: DeviceChoice,
+    /// Continue the run in `--out` from its checkpoint.
+    #[arg(long)]
+    pub resume: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DeviceChoice {
+    Cpu,
+    Cuda,
 }
 
 #[derive(Debug, Subcommand)]

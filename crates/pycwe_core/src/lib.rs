@@ -6,6 +6,7 @@ pub mod atomic;
 pub mod cwe;
 pub mod dataset;
 pub mod detect;
+pub mod pieces;
 pub mod prompt;
 pub mod python;
 pub mod source;

@@ -8,14 +8,12 @@
 
 use candle_core::Tensor;
 use pycwe_core::detect::{DetectError, Detector, Prediction, UnitFinding, UnitRequest};
-use pycwe_core::prompt::{AnswerPrefix, parse_answer, system_prompt, user_prompt};
+use pycwe_core::prompt::{AnswerPrefix, parse_answer};
 
+use crate::chat;
 use crate::constrain::{AnswerVocab, pick};
 use crate::models::llama::{KvCache, Llama, Mode};
 use crate::tokenize::TextTokenizer;
-
-/// Units longer than this many tokens are cut (the chunker's windows keep units below it).
-pub const MAX_UNIT_TOKENS: usize = 1024;
 
 pub struct LlamaDetector {
     model: Llama,
@@ -46,27 +44,18 @@ impl LlamaDetector {
         let end = tokenizer.id_of("<|im_end|>").ok_or_else(|| err("the tokenizer has no <|im_end|> token"))?;
         let texts = (0..tokenizer.vocab_size() as u32).map(|id| (id, tokenizer.decode(&[id]).unwrap_or_default()));
         let vocab = AnswerVocab::new(texts, end);
-        let prefix_text = format!("<|im_start|>system\n{}<|im_end|>\n<|im_start|>user\n", system_prompt());
-        let prefix_ids = tokenizer.encode(&prefix_text).map_err(err)?;
+        let prefix_ids = chat::prefix_tokens(&tokenizer).map_err(err)?;
         let mut prefix = KvCache::new(1, model.cfg.layers);
-        model.step(&[prefix_ids], &mut prefix, Mode::Infer).map_err(err)?;
+        model.without_lora().step(&[prefix_ids], &mut prefix, Mode::Infer).map_err(err)?;
         let answer_ids = vocab.token_ids();
         let index = Tensor::new(answer_ids.as_slice(), model.device()).map_err(err)?;
         let answer_head = model.lm_head.index_select(&index, 0).map_err(err)?;
         Ok(LlamaDetector { model, tokenizer, vocab, prefix, answer_head, answer_ids, batch: 8, name: name.to_string() })
     }
 
-    /// The tokens of one unit's part of the prompt (user code can never produce control tokens).
-    fn unit_tokens(&self, unit: &UnitRequest) -> Result<Vec<u32>, DetectError> {
-        let mut ids =
-            self.tokenizer.encode_plain(&user_prompt(&unit.text, &unit.imports, &unit.class_headers)).map_err(err)?;
-        ids.truncate(MAX_UNIT_TOKENS);
-        ids.extend(self.tokenizer.encode("<|im_end|>\n<|im_start|>assistant\n").map_err(err)?);
-        Ok(ids)
-    }
-
     fn judge_batch(&self, units: &[UnitRequest]) -> Result<Vec<Prediction>, DetectError> {
-        let rows: Vec<Vec<u32>> = units.iter().map(|u| self.unit_tokens(u)).collect::<Result<_, _>>()?;
+        let rows: Vec<Vec<u32>> =
+            units.iter().map(|u| chat::unit_tokens(&self.tokenizer, u).map_err(err)).collect::<Result<_, _>>()?;
         let grammars: Vec<AnswerPrefix> = units.iter().map(|u| AnswerPrefix::new(u.line_count())).collect();
         let mut cache = self.prefix.repeat(rows.len()).map_err(err)?;
         let hidden = self.model.step(&rows, &mut cache, Mode::Infer).map_err(err)?;

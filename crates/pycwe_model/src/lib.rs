@@ -2,6 +2,8 @@
 //! tokenizer, LoRA, and the SmolLM2 (Llama) architecture. CodeGen, the prompt/answer grammar and the
 //! training loop land here next; the crate boundary (no candle in `pycwe_core`) is fixed.
 
+pub mod adapter;
+pub mod chat;
 pub mod classifier;
 pub mod constrain;
 pub mod gguf;
@@ -11,3 +13,4 @@ pub mod models;
 pub mod pull;
 pub mod registry;
 pub mod tokenize;
+pub mod train;

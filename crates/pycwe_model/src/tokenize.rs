@@ -18,6 +18,8 @@ pub enum TokenizerError {
     Build(String),
     #[error("cannot tokenize: {0}")]
     Encode(String),
+    #[error("the tokenizer has no `{0}` token")]
+    MissingToken(String),
 }
 
 /// GGUF `token_type` of control tokens (`<|im_start|>` etc.): matched as special tokens.
@@ -27,6 +29,9 @@ const TOKEN_TYPE_CONTROL: i32 = 3;
 #[derive(Debug, Clone)]
 pub struct TextTokenizer {
     inner: Tokenizer,
+    /// The same tokenizer with control-token spellings treated as text (built once: cloning a
+    /// tokenizer per call copies its whole vocabulary).
+    plain: Tokenizer,
     pub bos: Option<u32>,
     pub eos: Option<u32>,
 }
@@ -80,7 +85,14 @@ impl TextTokenizer {
         let inner: Tokenizer =
             spec.to_string().parse().map_err(|e: tokenizers::Error| TokenizerError::Build(e.to_string()))?;
         let id = |key: &str| gguf.get_u32(key).ok();
-        Ok(TextTokenizer { inner, bos: id("tokenizer.ggml.bos_token_id"), eos: id("tokenizer.ggml.eos_token_id") })
+        let mut plain = inner.clone();
+        plain.set_encode_special_tokens(true);
+        Ok(TextTokenizer {
+            inner,
+            plain,
+            bos: id("tokenizer.ggml.bos_token_id"),
+            eos: id("tokenizer.ggml.eos_token_id"),
+        })
     }
 
     /// Token ids of `text`. Control tokens written in the text (`<|im_start|>`) become their ids.
@@ -91,9 +103,7 @@ impl TextTokenizer {
 
     /// Token ids of `text` where control-token spellings are plain text (for user code).
     pub fn encode_plain(&self, text: &str) -> Result<Vec<u32>, TokenizerError> {
-        let mut clone = self.inner.clone();
-        clone.set_encode_special_tokens(true);
-        let enc = clone.encode(text, false).map_err(|e| TokenizerError::Encode(e.to_string()))?;
+        let enc = self.plain.encode(text, false).map_err(|e| TokenizerError::Encode(e.to_string()))?;
         Ok(enc.get_ids().to_vec())
     }
 

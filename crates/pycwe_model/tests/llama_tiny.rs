@@ -99,7 +99,7 @@ fn the_training_path_computes_what_the_inference_path_computes() {
 fn a_fresh_lora_adapter_reproduces_the_base_logits() {
     let mut m = tiny();
     let base = m.full_logits(&SEQ, Mode::Infer).unwrap();
-    m.add_lora(&TARGETS, LoraConfig { rank: 4, alpha: 8.0 }).unwrap();
+    m.add_lora(&TARGETS, LoraConfig { rank: 4, alpha: 8.0 }, 3).unwrap();
     let adapted = m.full_logits(&SEQ, Mode::Infer).unwrap();
     assert_eq!(max_diff(&base, &adapted), 0.0);
 }
@@ -107,12 +107,12 @@ fn a_fresh_lora_adapter_reproduces_the_base_logits() {
 #[test]
 fn every_lora_tensor_receives_a_gradient_on_the_training_path() {
     let mut m = tiny();
-    m.add_lora(&TARGETS, LoraConfig { rank: 4, alpha: 8.0 }).unwrap();
+    m.add_lora(&TARGETS, LoraConfig { rank: 4, alpha: 8.0 }, 3).unwrap();
     // B starts at zero, so A's gradient would be zero at step 0: give B a value first.
     for block in &m.blocks {
         for layer in [&block.q, &block.k, &block.v, &block.o, &block.gate, &block.up, &block.down] {
-            let pair = layer.lora.as_ref().unwrap();
-            pair.b.set(&Tensor::randn(0f32, 0.1, pair.b.shape(), &Device::Cpu).unwrap()).unwrap();
+            let (_, b) = layer.lora.as_ref().unwrap().vars.clone().unwrap();
+            b.set(&Tensor::randn(0f32, 0.1, b.shape(), &Device::Cpu).unwrap()).unwrap();
         }
     }
     let targets = Tensor::new(&SEQ[1..11], &Device::Cpu).unwrap();
@@ -121,8 +121,8 @@ fn every_lora_tensor_receives_a_gradient_on_the_training_path() {
     let mut checked = 0;
     for block in &m.blocks {
         for layer in [&block.q, &block.k, &block.v, &block.o, &block.gate, &block.up, &block.down] {
-            let pair = layer.lora.as_ref().unwrap();
-            for var in [&pair.a, &pair.b] {
+            let (a, b) = layer.lora.as_ref().unwrap().vars.clone().unwrap();
+            for var in [&a, &b] {
                 let g = grads.get(var.as_tensor()).expect("every LoRA tensor is in the graph");
                 let norm = g.sqr().unwrap().sum_all().unwrap().to_scalar::<f32>().unwrap();
                 assert!(norm > 0.0, "zero gradient");
@@ -136,14 +136,13 @@ fn every_lora_tensor_receives_a_gradient_on_the_training_path() {
 #[test]
 fn the_fused_inference_path_cuts_the_graph_which_is_why_training_avoids_it() {
     let mut m = tiny();
-    m.add_lora(&TARGETS, LoraConfig { rank: 4, alpha: 8.0 }).unwrap();
-    let pair = m.blocks[0].q.lora.clone().unwrap();
-    pair.b.set(&Tensor::randn(0f32, 0.1, pair.b.shape(), &Device::Cpu).unwrap()).unwrap();
+    m.add_lora(&TARGETS, LoraConfig { rank: 4, alpha: 8.0 }, 3).unwrap();
+    let (a, b) = m.blocks[0].q.lora.clone().unwrap().vars.unwrap();
+    b.set(&Tensor::randn(0f32, 0.1, b.shape(), &Device::Cpu).unwrap()).unwrap();
     let targets = Tensor::new(&SEQ[1..11], &Device::Cpu).unwrap();
     let logits = m.full_logits(&SEQ[..10], Mode::Infer).unwrap();
     let grads = candle_nn::loss::cross_entropy(&logits, &targets).unwrap().backward().unwrap();
-    let reached =
-        grads.get(pair.a.as_tensor()).map(|g| g.abs().unwrap().sum_all().unwrap().to_scalar::<f32>().unwrap());
+    let reached = grads.get(a.as_tensor()).map(|g| g.abs().unwrap().sum_all().unwrap().to_scalar::<f32>().unwrap());
     assert!(
         reached.unwrap_or(0.0) == 0.0,
         "the first layer's q adapter got a gradient through fused ops: candle gained backward passes, revisit Mode"

@@ -6,6 +6,7 @@ mod cwe_list;
 mod dataset;
 mod explain;
 mod model;
+mod train;
 
 use std::process::ExitCode;
 
@@ -42,6 +43,7 @@ pub fn run(command: Command) -> anyhow::Result<Outcome> {
         Command::Model(ModelCommand::Pull(args)) => model::pull(&args),
         Command::Model(ModelCommand::List(args)) => model::list(&args),
         Command::Model(ModelCommand::Add(args)) => model::add(&args),
+        Command::Train(args) => train::run(&args),
         Command::Bench(BenchCommand::Model(args)) => bench::model(&args),
     }
 }

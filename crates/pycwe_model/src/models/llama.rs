@@ -7,7 +7,7 @@
 //! - a training-safe path (`Mode::Train`) made of differentiable ops only: candle-nn's fused
 //!   `rms_norm`, `rope` and `softmax_last_dim` have no backward pass and would silently cut the graph.
 
-use candle_core::{D, DType, Device, Result, Tensor};
+use candle_core::{D, DType, Device, Result, Tensor, Var};
 
 use crate::gguf::{GgufError, GgufFile, unpermute_qk};
 use crate::lora::{LoraConfig, LoraLinear};
@@ -68,6 +68,14 @@ pub struct Block {
     pub gate: LoraLinear,
     pub up: LoraLinear,
     pub down: LoraLinear,
+}
+
+/// The seven projections of a block, by their PEFT target names.
+pub const PROJECTIONS: [&str; 7] = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"];
+
+/// `self_attn` or `mlp`: where a projection sits in the Hugging Face module tree.
+pub fn projection_group(name: &str) -> &'static str {
+    if matches!(name, "gate_proj" | "up_proj" | "down_proj") { "mlp" } else { "self_attn" }
 }
 
 impl Block {
@@ -223,17 +231,77 @@ impl Llama {
         &self.device
     }
 
-    /// Adds fresh LoRA adapters (B = 0) to the named projections of every block.
-    pub fn add_lora(&mut self, targets: &[&str], cfg: LoraConfig) -> Result<()> {
+    /// Adds fresh LoRA adapters (B = 0) to the named projections (`q_proj`, ...) of every block,
+    /// `A` drawn from a generator seeded with `seed`.
+    pub fn add_lora(&mut self, targets: &[&str], cfg: LoraConfig, seed: u64) -> Result<()> {
+        let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(seed);
         for block in &mut self.blocks {
             for target in targets {
                 let layer = block
                     .projection_mut(target)
                     .ok_or_else(|| candle_core::Error::Msg(format!("unknown LoRA target `{target}`")))?;
-                layer.add_lora(cfg, &self.device)?;
+                layer.add_lora(cfg, &mut rng, &self.device)?;
             }
         }
         Ok(())
+    }
+
+    /// The same weights with every adapter removed (the base model; tensors are shared, not copied).
+    pub fn without_lora(&self) -> Llama {
+        let mut base = self.clone();
+        for block in &mut base.blocks {
+            for name in PROJECTIONS {
+                block.projection_mut(name).expect("known projection").lora = None;
+            }
+        }
+        base
+    }
+
+    /// Every LoRA matrix, named as Hugging Face PEFT saves them
+    /// (`base_model.model.model.layers.3.self_attn.q_proj.lora_A.weight`), in a stable order.
+    pub fn lora_vars(&mut self) -> Vec<(String, Var)> {
+        let mut out = Vec::new();
+        for (i, block) in self.blocks.iter_mut().enumerate() {
+            for name in PROJECTIONS {
+                let layer = block.projection_mut(name).expect("known projection");
+                if let Some((a, b)) = layer.lora.as_ref().and_then(|pair| pair.vars.clone()) {
+                    let path = format!("base_model.model.model.layers.{i}.{}.{name}", projection_group(name));
+                    out.push((format!("{path}.lora_A.weight"), a));
+                    out.push((format!("{path}.lora_B.weight"), b));
+                }
+            }
+        }
+        out
+    }
+
+    /// Makes every weight trainable (full fine-tuning) and returns them with their Hugging Face
+    /// names. The output projection stays tied to the embedding, as in SmolLM2.
+    pub fn make_all_trainable(&mut self) -> Result<Vec<(String, Var)>> {
+        let mut out = Vec::new();
+        let mut var = |name: String, t: &mut Tensor| -> Result<()> {
+            let v = Var::from_tensor(t)?;
+            *t = v.as_tensor().clone();
+            out.push((name, v));
+            Ok(())
+        };
+        let tied = self.lm_head.id() == self.embed.id();
+        var("model.embed_tokens.weight".into(), &mut self.embed)?;
+        if tied {
+            self.lm_head = self.embed.clone();
+        } else {
+            var("lm_head.weight".into(), &mut self.lm_head)?;
+        }
+        for (i, block) in self.blocks.iter_mut().enumerate() {
+            let p = format!("model.layers.{i}");
+            var(format!("{p}.input_layernorm.weight"), &mut block.attn_norm)?;
+            var(format!("{p}.post_attention_layernorm.weight"), &mut block.mlp_norm)?;
+            for name in PROJECTIONS {
+                let layer = block.projection_mut(name).expect("known projection");
+                var(format!("{p}.{}.{name}.weight", projection_group(name)), &mut layer.weight)?;
+            }
+        }
+        var("model.norm.weight".into(), &mut self.norm)?;
+        Ok(out)
     }
 
     /// Runs `rows[b]` (new tokens of row `b`, possibly of different lengths) through the model,

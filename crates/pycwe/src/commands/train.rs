@@ -1,0 +1,184 @@
+//! `pycwe train`: records -> pieces -> token examples -> the training loop, with a progress bar,
+//! a checkpoint on Ctrl-C and when `--max-minutes` runs out.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use candle_core::Device;
+use pycwe_core::dataset::record::read_jsonl;
+use pycwe_model::adapter::AdapterMeta;
+use pycwe_model::chat;
+use pycwe_model::load::{installed_path, load_llama};
+use pycwe_model::lora::LoraConfig;
+use pycwe_model::registry::known;
+use pycwe_model::train::llama::{LlamaTrainee, Trainable};
+use pycwe_model::train::{Finish, StopWhen, TrainConfig, data, run as train_loop};
+
+use super::Outcome;
+use crate::args::{DeviceChoice, TrainArgs};
+
+pub fn device(choice: DeviceChoice) -> anyhow::Result<Device> {
+    match choice {
+        DeviceChoice::Cpu => Ok(Device::Cpu),
+        DeviceChoice::Cuda => Device::new_cuda(0)
+            .context("cannot use CUDA (build pycwe with `--features cuda` on a machine with an NVIDIA GPU)"),
+    }
+}
+
+/// `DIR` means `DIR/train.jsonl` and, when present, `DIR/valid.jsonl`.
+fn data_files(data: &Path) -> (PathBuf, Option<PathBuf>) {
+    if data.is_dir() {
+        let valid = data.join("valid.jsonl");
+        (data.join("train.jsonl"), valid.is_file().then_some(valid))
+    } else {
+        (data.to_path_buf(), None)
+    }
+}
+
+fn full_target(short: &str) -> anyhow::Result<String> {
+    Ok(match short {
+        "q" | "k" | "v" | "o" | "gate" | "up" | "down" => format!("{short}_proj"),
+        s if s.ends_with("_proj") => s.to_string(),
+        other => bail!("unknown LoRA target `{other}` (use q,k,v,o,gate,up,down)"),
+    })
+}
+
+pub fn run(args: &TrainArgs) -> anyhow::Result<Outcome> {
+    let known_model = known(&args.model)
+        .with_context(|| format!("`{}` cannot be trained yet (supported: smollm2-135m)", args.model))?;
+    let device = device(args.device)?;
+    let (train_path, valid_path) = data_files(&args.data);
+    let train_records = read_jsonl(&train_path)?;
+    let valid_records = match &valid_path {
+        Some(p) => read_jsonl(p)?,
+        None => Vec::new(),
+    };
+    let (model, tokenizer) = load_llama(&args.model, &device)?;
+    let negatives =
+        data::Negatives { per_positive: (args.none_ratio > 0.0).then_some(args.none_ratio), seed: args.seed };
+    let (train, stats) = data::examples(&train_records, &tokenizer, args.max_len, negatives)?;
+    // Validation keeps every unit: it measures what inference will meet.
+    let (valid, _) =
+        data::examples(&valid_records, &tokenizer, args.max_len, data::Negatives { per_positive: None, seed: 0 })?;
+    eprintln!(
+        "data: {} records -> {} examples ({} with findings, {} hard negatives, {} tokens); left out: {} easy negatives, {} over {} tokens, {} with unplaced labels, {} unparsable; {} validation examples",
+        stats.records,
+        stats.examples,
+        stats.positive_examples,
+        stats.hard_negatives,
+        stats.tokens,
+        stats.easy_negatives_dropped,
+        stats.too_long,
+        args.max_len,
+        stats.records_unplaced,
+        stats.records_unparsed,
+        valid.len()
+    );
+    let what = if args.full {
+        Trainable::Full
+    } else {
+        Trainable::Lora {
+            config: LoraConfig { rank: args.lora_rank, alpha: args.lora_alpha },
+            targets: args.targets.iter().map(|t| full_target(t)).collect::<anyhow::Result<_>>()?,
+        }
+    };
+    let extra = serde_json::json!({
+        "model": args.model,
+        "data": args.data,
+        "max_len": args.max_len,
+        "full": args.full,
+        "lora_rank": args.lora_rank,
+        "lora_alpha": args.lora_alpha,
+        "targets": args.targets,
+        "none_ratio": args.none_ratio,
+        "examples": stats.examples,
+    });
+    let cfg = TrainConfig {
+        epochs: args.epochs,
+        lr: args.lr,
+        batch: args.batch,
+        max_batch_tokens: args.batch_tokens,
+        accum: args.accum,
+        warmup: args.warmup,
+        seed: args.seed,
+        checkpoint_every: args.checkpoint_every,
+        eval_every: args.eval_every,
+        extra: extra.clone(),
+        ..TrainConfig::default()
+    };
+    let meta = AdapterMeta {
+        base_model: args.model.clone(),
+        base_sha256: known_model.source.sha256.to_string(),
+        prompt_version: pycwe_core::prompt::PROMPT_VERSION,
+        training: extra,
+    };
+    // The installed file must be the pinned one, or the adapter's base hash would be a lie.
+    installed_path(&args.model)?;
+    let prefix = chat::prefix_tokens(&tokenizer)?;
+    let mut trainee = LlamaTrainee::new(model, what, prefix, args.seed, meta, known_model.hf_repo)?;
+
+    let stop = Arc::new(AtomicBool::new(false));
+    {
+        let stop = stop.clone();
+        // The handler replaces the default one, so a second Ctrl-C cannot kill a half-written
+        // checkpoint (the write is atomic anyway); it only says what is going on.
+        let _ = ctrlc::set_handler(move || {
+            if stop.swap(true, Ordering::SeqCst) {
+                eprintln!("\nstill saving the checkpoint; wait a moment");
+            } else {
+                eprintln!("\nstopping after this step (a checkpoint will be written)...");
+            }
+        });
+    }
+    let deadline = args.max_minutes.map(|m| Instant::now() + Duration::from_secs_f64(m * 60.0));
+    let bar = crate::output::progress_bar(0, "train");
+    let finish = train_loop(
+        &mut trainee,
+        &train,
+        &valid,
+        &cfg,
+        &args.out,
+        args.resume,
+        &StopWhen { requested: Some(&stop), deadline, after_step: None },
+        &mut |entry, total| {
+            bar.set_length(total as u64);
+            bar.set_position(entry.step as u64);
+            let valid = entry.valid_loss.map(|v| format!(" valid {v:.4}")).unwrap_or_default();
+            bar.set_message(format!(
+                "loss {:.4}{valid} lr {:.2e} {:.0} tok/s",
+                entry.loss, entry.lr, entry.tokens_per_s
+            ));
+            if bar.is_hidden() {
+                eprintln!(
+                    "step {}/{total} epoch {} loss {:.4}{valid} lr {:.2e} {:.0} tok/s {:.0} s",
+                    entry.step, entry.epoch, entry.loss, entry.lr, entry.tokens_per_s, entry.elapsed_s
+                );
+            } else if entry.valid_loss.is_some() {
+                bar.println(format!("step {} epoch {}: loss {:.4}{valid}", entry.step, entry.epoch, entry.loss));
+            }
+        },
+    )?;
+    bar.finish_and_clear();
+    match finish {
+        Finish::Completed { progress } => {
+            eprintln!(
+                "done: {} steps in {:.0} s; adapter in {} (best by validation loss in {})",
+                progress.step,
+                progress.elapsed_s,
+                args.out.display(),
+                args.out.join("best").display()
+            );
+            Ok(Outcome::Clean)
+        }
+        Finish::Stopped { progress, reason } => {
+            eprintln!(
+                "{reason}: stopped at step {} (epoch {}); continue with the same command and --resume",
+                progress.step, progress.epoch
+            );
+            Ok(Outcome::Clean)
+        }
+    }
+}

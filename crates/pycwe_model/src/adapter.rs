@@ -1,0 +1,228 @@
+//! LoRA adapters on disk, in Hugging Face PEFT's format so `peft` can load what pycwe trains:
+//! `adapter_model.safetensors` (tensors named `base_model.model.model.layers.{i}.self_attn.q_proj.lora_A.weight`,
+//! ...) and `adapter_config.json` (`r`, `lora_alpha`, `target_modules`, ...). pycwe's own metadata
+//! (the base model's hash, the prompt version, how it was trained) sits beside them in
+//! `pycwe_adapter.json`, so PEFT never sees keys it does not know.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use candle_core::{Device, Tensor};
+use serde::{Deserialize, Serialize};
+
+use crate::models::llama::{Llama, PROJECTIONS, projection_group};
+
+pub const WEIGHTS_FILE: &str = "adapter_model.safetensors";
+pub const CONFIG_FILE: &str = "adapter_config.json";
+pub const META_FILE: &str = "pycwe_adapter.json";
+
+/// PEFT's `adapter_config.json` (the fields PEFT's `LoraConfig` reads).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PeftConfig {
+    pub peft_type: String,
+    pub task_type: String,
+    pub r: usize,
+    pub lora_alpha: f64,
+    pub lora_dropout: f64,
+    pub target_modules: Vec<String>,
+    pub base_model_name_or_path: String,
+    pub bias: String,
+    pub fan_in_fan_out: bool,
+    pub inference_mode: bool,
+}
+
+/// What pycwe needs to know to use an adapter safely.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdapterMeta {
+    /// pycwe's name of the base model (`smollm2-135m`).
+    pub base_model: String,
+    /// SHA-256 of the base weights file the adapter was trained on.
+    pub base_sha256: String,
+    /// [`pycwe_core::prompt::PROMPT_VERSION`] at training time.
+    pub prompt_version: u32,
+    /// Free-form facts about the run (data, seed, steps), copied from the training config.
+    #[serde(default)]
+    pub training: serde_json::Value,
+}
+
+/// An adapter read into memory.
+#[derive(Debug, Clone)]
+pub struct Adapter {
+    pub config: PeftConfig,
+    pub meta: AdapterMeta,
+    pub tensors: HashMap<String, Tensor>,
+    /// SHA-256 of the weights file: identifies the adapter in caches and reports.
+    pub sha256: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AdapterError {
+    #[error("{path}: cannot read the adapter")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: not a valid adapter file: {message}")]
+    Format { path: PathBuf, message: String },
+    #[error(
+        "the adapter was trained on {trained} (sha256 {trained_sha}) but the model is {model} (sha256 {model_sha}): \
+         use the adapter with its own base model"
+    )]
+    WrongBase { trained: String, trained_sha: String, model: String, model_sha: String },
+    #[error("the adapter was trained with prompt version {trained}, this pycwe uses {current}: retrain it")]
+    WrongPrompt { trained: u32, current: u32 },
+    #[error("cannot apply the adapter: {0}")]
+    Apply(String),
+}
+
+/// PEFT's tensor name prefix for projection `name` of layer `i`.
+pub fn peft_path(layer: usize, name: &str) -> String {
+    format!("base_model.model.model.layers.{layer}.{}.{name}", projection_group(name))
+}
+
+impl Adapter {
+    /// Reads an adapter directory.
+    pub fn read(dir: &Path, device: &Device) -> Result<Self, AdapterError> {
+        let read = |name: &str| {
+            let path = dir.join(name);
+            std::fs::read(&path).map_err(|source| AdapterError::Io { path, source })
+        };
+        Self::from_bytes(dir, &read(CONFIG_FILE)?, &read(META_FILE)?, &read(WEIGHTS_FILE)?, device)
+    }
+
+    /// Builds an adapter from the three files' bytes (`origin` names it in errors); this is how the
+    /// adapter embedded in the binary is loaded.
+    pub fn from_bytes(
+        origin: &Path,
+        config: &[u8],
+        meta: &[u8],
+        weights: &[u8],
+        device: &Device,
+    ) -> Result<Self, AdapterError> {
+        let format = |file: &str, message: String| AdapterError::Format { path: origin.join(file), message };
+        let config: PeftConfig = serde_json::from_slice(config).map_err(|e| format(CONFIG_FILE, e.to_string()))?;
+        let meta: AdapterMeta = serde_json::from_slice(meta).map_err(|e| format(META_FILE, e.to_string()))?;
+        let tensors =
+            candle_core::safetensors::load_buffer(weights, device).map_err(|e| format(WEIGHTS_FILE, e.to_string()))?;
+        if config.r == 0 {
+            return Err(format(CONFIG_FILE, "rank `r` is 0".into()));
+        }
+        Ok(Adapter { config, meta, tensors, sha256: crate::registry::hex(&sha2_digest(weights)) })
+    }
+
+    /// Checks the adapter against the base model it is about to be applied to.
+    pub fn check_base(&self, model_name: &str, model_sha256: &str) -> Result<(), AdapterError> {
+        if self.meta.base_sha256 != model_sha256 {
+            return Err(AdapterError::WrongBase {
+                trained: self.meta.base_model.clone(),
+                trained_sha: self.meta.base_sha256.clone(),
+                model: model_name.to_string(),
+                model_sha: model_sha256.to_string(),
+            });
+        }
+        if self.meta.prompt_version != pycwe_core::prompt::PROMPT_VERSION {
+            return Err(AdapterError::WrongPrompt {
+                trained: self.meta.prompt_version,
+                current: pycwe_core::prompt::PROMPT_VERSION,
+            });
+        }
+        Ok(())
+    }
+
+    /// Sets the adapter's matrices on `model`'s projections. Every tensor must find its layer.
+    pub fn apply(&self, model: &mut Llama) -> Result<(), AdapterError> {
+        let scale = self.config.lora_alpha / self.config.r as f64;
+        let mut used = 0;
+        let device = model.device().clone();
+        for (i, block) in model.blocks.iter_mut().enumerate() {
+            for name in PROJECTIONS {
+                let path = peft_path(i, name);
+                let (Some(a), Some(b)) = (
+                    self.tensors.get(&format!("{path}.lora_A.weight")),
+                    self.tensors.get(&format!("{path}.lora_B.weight")),
+                ) else {
+                    continue;
+                };
+                let to = |t: &Tensor| t.to_device(&device).map_err(|e| AdapterError::Apply(e.to_string()));
+                block
+                    .projection_mut(name)
+                    .expect("known projection")
+                    .set_lora(to(a)?, to(b)?, scale)
+                    .map_err(|e| AdapterError::Apply(format!("{path}: {e}")))?;
+                used += 2;
+            }
+        }
+        if used != self.tensors.len() || used == 0 {
+            let mut unknown: Vec<&String> = self.tensors.keys().collect();
+            unknown.sort();
+            return Err(AdapterError::Apply(format!(
+                "{} of {} tensors match the model's layers (names: {:?}...)",
+                used,
+                self.tensors.len(),
+                unknown.into_iter().take(3).collect::<Vec<_>>()
+            )));
+        }
+        Ok(())
+    }
+}
+
+fn sha2_digest(bytes: &[u8]) -> Vec<u8> {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).to_vec()
+}
+
+/// Writes `model`'s LoRA matrices as a PEFT adapter in `dir` (each file atomically).
+pub fn save(
+    model: &mut Llama,
+    rank: usize,
+    alpha: f64,
+    base_name_or_path: &str,
+    meta: &AdapterMeta,
+    dir: &Path,
+) -> Result<(), AdapterError> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| AdapterError::Io { path, source }
+    };
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let vars = model.lora_vars();
+    if vars.is_empty() {
+        return Err(AdapterError::Apply("the model has no LoRA layers to save".into()));
+    }
+    let mut targets: Vec<String> = Vec::new();
+    for (name, _) in &vars {
+        let target = name.rsplit('.').nth(2).unwrap_or_default().to_string();
+        if !targets.contains(&target) {
+            targets.push(target);
+        }
+    }
+    let tensors: Vec<(String, Tensor)> = vars.into_iter().map(|(n, v)| (n, v.as_tensor().clone())).collect();
+    let weights = safetensors::serialize(tensors.iter().map(|(n, t)| (n.as_str(), t)), None)
+        .map_err(|e| AdapterError::Format { path: dir.join(WEIGHTS_FILE), message: e.to_string() })?;
+    let config = PeftConfig {
+        peft_type: "LORA".into(),
+        task_type: "CAUSAL_LM".into(),
+        r: rank,
+        lora_alpha: alpha,
+        lora_dropout: 0.0,
+        target_modules: targets,
+        base_model_name_or_path: base_name_or_path.to_string(),
+        bias: "none".into(),
+        fan_in_fan_out: false,
+        inference_mode: true,
+    };
+    for (file, bytes) in [(WEIGHTS_FILE, weights), (CONFIG_FILE, pretty_json(&config)), (META_FILE, pretty_json(meta))]
+    {
+        let path = dir.join(file);
+        pycwe_core::atomic::write_atomic(&path, &bytes).map_err(io(&path))?;
+    }
+    Ok(())
+}
+
+/// Pretty JSON with a trailing newline, for the files a person may read.
+pub fn pretty_json<T: Serialize>(value: &T) -> Vec<u8> {
+    let mut out = serde_json::to_vec_pretty(value).expect("plain data serializes");
+    out.push(b'\n');
+    out
+}

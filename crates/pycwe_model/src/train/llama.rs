@@ -1,0 +1,123 @@
+//! SmolLM2 (Llama) as a [`TrainModel`]: LoRA on the chosen projections, or every weight (`--full`).
+//!
+//! With LoRA, the shared system prefix is encoded once by the base model and its KV cache reused by
+//! every step, exactly as inference does ([`crate::chat`]). With full fine-tuning the base weights
+//! themselves change, so the prefix is re-encoded, with gradients, at every step.
+
+use std::path::Path;
+
+use candle_core::{Tensor, Var};
+
+use super::{Example, TrainError, TrainModel};
+use crate::adapter::{AdapterMeta, pretty_json};
+use crate::lora::LoraConfig;
+use crate::models::llama::{KvCache, Llama, Mode};
+
+#[derive(Debug, Clone)]
+pub enum Trainable {
+    Lora { config: LoraConfig, targets: Vec<String> },
+    Full,
+}
+
+#[derive(Debug)]
+pub struct LlamaTrainee {
+    pub model: Llama,
+    pub what: Trainable,
+    prefix_ids: Vec<u32>,
+    /// The prefix's KV cache from the base model (LoRA only).
+    frozen_prefix: Option<KvCache>,
+    params: Vec<(String, Var)>,
+    /// Written next to the adapter.
+    pub meta: AdapterMeta,
+    /// `base_model_name_or_path` for PEFT.
+    pub hf_name: String,
+}
+
+impl LlamaTrainee {
+    /// Prepares `model` for training: adds fresh adapters (A drawn from `seed`) or makes every weight trainable.
+    pub fn new(
+        mut model: Llama,
+        what: Trainable,
+        prefix_ids: Vec<u32>,
+        seed: u64,
+        meta: AdapterMeta,
+        hf_name: &str,
+    ) -> candle_core::Result<Self> {
+        let (params, frozen_prefix) = match &what {
+            Trainable::Lora { config, targets } => {
+                let mut prefix = KvCache::new(1, model.cfg.layers);
+                if !prefix_ids.is_empty() {
+                    model.step(std::slice::from_ref(&prefix_ids), &mut prefix, Mode::Infer)?;
+                }
+                let targets: Vec<&str> = targets.iter().map(String::as_str).collect();
+                model.add_lora(&targets, *config, seed)?;
+                (model.lora_vars(), Some(prefix))
+            }
+            Trainable::Full => (model.make_all_trainable()?, None),
+        };
+        Ok(LlamaTrainee { model, what, prefix_ids, frozen_prefix, params, meta, hf_name: hf_name.to_string() })
+    }
+
+    fn prefix_cache(&self, rows: usize, mode: Mode) -> candle_core::Result<KvCache> {
+        match &self.frozen_prefix {
+            Some(cache) => cache.repeat(rows),
+            None => {
+                let mut cache = KvCache::new(1, self.model.cfg.layers);
+                if !self.prefix_ids.is_empty() {
+                    self.model.step(std::slice::from_ref(&self.prefix_ids), &mut cache, mode)?;
+                }
+                cache.repeat(rows)
+            }
+        }
+    }
+}
+
+impl TrainModel for LlamaTrainee {
+    fn trainable(&mut self) -> Vec<(String, Var)> {
+        self.params.clone()
+    }
+
+    fn answer_loss(&self, batch: &[&Example], train: bool) -> candle_core::Result<Tensor> {
+        let mode = if train { Mode::Train } else { Mode::Infer };
+        // Input: prompt + answer without its last token; the answer tokens are the targets of the
+        // positions from the prompt's last token on.
+        let rows: Vec<Vec<u32>> =
+            batch.iter().map(|e| e.prompt.iter().chain(&e.answer[..e.answer.len() - 1]).copied().collect()).collect();
+        let mut cache = self.prefix_cache(rows.len(), mode)?;
+        let hidden = self.model.step(&rows, &mut cache, mode)?;
+        let (b, t, h) = hidden.dims3()?;
+        let mut positions = Vec::new();
+        let mut targets = Vec::new();
+        for (r, e) in batch.iter().enumerate() {
+            for (j, &target) in e.answer.iter().enumerate() {
+                positions.push((r * t + e.prompt.len() - 1 + j) as u32);
+                targets.push(target);
+            }
+        }
+        let device = hidden.device();
+        let picked = hidden.reshape((b * t, h))?.index_select(&Tensor::new(positions.as_slice(), device)?, 0)?;
+        let logits = self.model.logits(&picked)?;
+        candle_nn::loss::cross_entropy(&logits, &Tensor::new(targets.as_slice(), device)?)
+    }
+
+    fn export(&mut self, dir: &Path) -> Result<(), TrainError> {
+        match &self.what {
+            Trainable::Lora { config, .. } => {
+                crate::adapter::save(&mut self.model, config.rank, config.alpha, &self.hf_name, &self.meta, dir)?;
+            }
+            Trainable::Full => {
+                std::fs::create_dir_all(dir).map_err(|source| TrainError::Io { path: dir.to_path_buf(), source })?;
+                let tensors: Vec<(String, Tensor)> =
+                    self.params.iter().map(|(n, v)| (n.clone(), v.as_tensor().clone())).collect();
+                let bytes = safetensors::serialize(tensors.iter().map(|(n, t)| (n.as_str(), t)), None)
+                    .map_err(|e| TrainError::Checkpoint { path: dir.to_path_buf(), message: e.to_string() })?;
+                for (file, bytes) in [("model.safetensors", bytes), ("pycwe_model.json", pretty_json(&self.meta))] {
+                    let path = dir.join(file);
+                    pycwe_core::atomic::write_atomic(&path, &bytes)
+                        .map_err(|source| TrainError::Io { path, source })?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
