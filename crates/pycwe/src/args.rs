@@ -28,11 +28,46 @@ pub enum Command {
     /// Fetch, list and register language models.
     #[command(subcommand)]
     Model(ModelCommand),
+    /// Measure a detector on a labeled JSONL set: the paper's table, per CWE, with intervals.
+    Eval(EvalArgs),
     /// Fine-tune a model on a labeled dataset (LoRA by default, `--full` for every weight).
     Train(TrainArgs),
     /// Measure speed and memory (prints a table; nothing is asserted).
     #[command(subcommand)]
     Bench(BenchCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// A JSONL file of records with `code` and `cwes`, or a dataset directory (its `test.jsonl`).
+    #[arg(long)]
+    pub data: PathBuf,
+    #[arg(long, default_value = pycwe_model::registry::DEFAULT_MODEL)]
+    pub model: String,
+    /// An adapter directory to use instead of the shipped one.
+    #[arg(long, conflicts_with = "base")]
+    pub adapter: Option<PathBuf>,
+    /// The base model alone, without an adapter.
+    #[arg(long)]
+    pub base: bool,
+    /// Several detectors side by side: `base`, `shipped`, adapter directories, or `metrics.json`
+    /// files written by eval or by `scripts/peers.py`.
+    #[arg(long, value_delimiter = ',')]
+    pub compare: Vec<String>,
+    /// Write `metrics.json`, `predictions.jsonl` (per detector) and `report.md` here.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Send every unit to the model (measures the model alone).
+    #[arg(long)]
+    pub no_prefilter: bool,
+    /// Confidence threshold (default: the shipped adapter's, chosen on the validation split; else 0.5).
+    #[arg(long)]
+    pub threshold: Option<f32>,
+    /// Only the first N records (quick checks).
+    #[arg(long)]
+    pub limit: Option<usize>,
+    #[arg(long, value_enum, default_value_t = DeviceChoice::Cpu)]
+    pub device: DeviceChoice,
 }
 
 #[derive(Debug, Args)]

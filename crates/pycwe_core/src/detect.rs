@@ -64,7 +64,22 @@ pub trait Detector {
     fn describe(&self) -> String;
     /// Judges `units`; the result has one prediction per unit, in order.
     fn judge(&mut self, units: &[UnitRequest]) -> Result<Vec<Prediction>, DetectError>;
+    /// What a line costs in this detector's budget (tokens for a model).
+    fn line_cost(&self, line: &str) -> usize {
+        crate::pieces::approx_tokens(line)
+    }
+    /// Longest piece, in [`Detector::line_cost`] units; longer units are cut into windows.
+    fn piece_budget(&self) -> usize {
+        DEFAULT_PIECE_BUDGET
+    }
+    /// Identifies the detector's weights and prompt, for caches (changes whenever a verdict could).
+    fn fingerprint(&self) -> String {
+        self.describe()
+    }
 }
+
+/// Pieces' budget in tokens: training's default `--max-len` of 512 minus room for context and answer.
+pub const DEFAULT_PIECE_BUDGET: usize = 416;
 
 /// A detector for tests: reports `cwe` on every line containing `needle`.
 #[derive(Debug, Clone)]

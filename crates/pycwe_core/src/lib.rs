@@ -6,6 +6,8 @@ pub mod atomic;
 pub mod cwe;
 pub mod dataset;
 pub mod detect;
+pub mod judge;
+pub mod metrics;
 pub mod pieces;
 pub mod prompt;
 pub mod python;

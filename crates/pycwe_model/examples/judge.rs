@@ -18,7 +18,7 @@ fn main() -> anyhow::Result<()> {
     let tok = TextTokenizer::from_gguf(&g)?;
     let model = Llama::from_gguf(&mut g, &Device::Cpu)?;
     let t0 = std::time::Instant::now();
-    let mut det = LlamaDetector::new(model, tok, "smollm2-135m (base)")?;
+    let mut det = LlamaDetector::new(model, tok, "smollm2-135m (base)", None)?;
     eprintln!("prefix in {:.2}s", t0.elapsed().as_secs_f64());
     let t1 = std::time::Instant::now();
     let preds = det.judge(&units)?;

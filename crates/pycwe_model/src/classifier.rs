@@ -27,6 +27,7 @@ pub struct LlamaDetector {
     /// Units judged together.
     pub batch: usize,
     name: String,
+    fingerprint: String,
 }
 
 impl std::fmt::Debug for LlamaDetector {
@@ -40,17 +41,39 @@ fn err(e: impl std::fmt::Display) -> DetectError {
 }
 
 impl LlamaDetector {
-    pub fn new(model: Llama, tokenizer: TextTokenizer, name: &str) -> Result<Self, DetectError> {
+    /// A detector from a base model and, optionally, an adapter (applied after the shared prefix
+    /// is encoded by the base model, as training does). `fingerprint` names the weights for caches.
+    pub fn new(
+        mut model: Llama,
+        tokenizer: TextTokenizer,
+        name: &str,
+        adapter: Option<&crate::adapter::Adapter>,
+    ) -> Result<Self, DetectError> {
         let end = tokenizer.id_of("<|im_end|>").ok_or_else(|| err("the tokenizer has no <|im_end|> token"))?;
         let texts = (0..tokenizer.vocab_size() as u32).map(|id| (id, tokenizer.decode(&[id]).unwrap_or_default()));
         let vocab = AnswerVocab::new(texts, end);
         let prefix_ids = chat::prefix_tokens(&tokenizer).map_err(err)?;
         let mut prefix = KvCache::new(1, model.cfg.layers);
         model.without_lora().step(&[prefix_ids], &mut prefix, Mode::Infer).map_err(err)?;
+        let mut fingerprint = format!("{name} prompt-v{}", pycwe_core::prompt::PROMPT_VERSION);
+        if let Some(adapter) = adapter {
+            adapter.apply(&mut model).map_err(err)?;
+            fingerprint.push_str(&format!(" adapter-{}", adapter.sha256));
+        }
         let answer_ids = vocab.token_ids();
         let index = Tensor::new(answer_ids.as_slice(), model.device()).map_err(err)?;
         let answer_head = model.lm_head.index_select(&index, 0).map_err(err)?;
-        Ok(LlamaDetector { model, tokenizer, vocab, prefix, answer_head, answer_ids, batch: 8, name: name.to_string() })
+        Ok(LlamaDetector {
+            model,
+            tokenizer,
+            vocab,
+            prefix,
+            answer_head,
+            answer_ids,
+            batch: 8,
+            name: name.to_string(),
+            fingerprint,
+        })
     }
 
     fn judge_batch(&self, units: &[UnitRequest]) -> Result<Vec<Prediction>, DetectError> {
@@ -182,6 +205,14 @@ fn id_confidences(tokens: &[(String, f32)]) -> Vec<f32> {
 impl Detector for LlamaDetector {
     fn describe(&self) -> String {
         self.name.clone()
+    }
+
+    fn line_cost(&self, line: &str) -> usize {
+        chat::line_cost(&self.tokenizer, line)
+    }
+
+    fn fingerprint(&self) -> String {
+        self.fingerprint.clone()
     }
 
     fn judge(&mut self, units: &[UnitRequest]) -> Result<Vec<Prediction>, DetectError> {

@@ -12,5 +12,6 @@ pub mod lora;
 pub mod models;
 pub mod pull;
 pub mod registry;
+pub mod shipped;
 pub mod tokenize;
 pub mod train;

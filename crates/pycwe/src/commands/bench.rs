@@ -88,7 +88,7 @@ pub fn model(args: &BenchModelArgs) -> anyhow::Result<Outcome> {
         }
     }
     units.truncate(16);
-    let mut detector = LlamaDetector::new(model, tokenizer, &args.model)?;
+    let mut detector = LlamaDetector::new(model, tokenizer, &args.model, None)?;
     detector.batch = 16;
     let t = Instant::now();
     detector.judge(&units)?;

@@ -4,6 +4,8 @@ mod bench;
 mod chunks;
 mod cwe_list;
 mod dataset;
+mod detector;
+mod eval;
 mod explain;
 mod model;
 mod train;
@@ -43,6 +45,7 @@ pub fn run(command: Command) -> anyhow::Result<Outcome> {
         Command::Model(ModelCommand::Pull(args)) => model::pull(&args),
         Command::Model(ModelCommand::List(args)) => model::list(&args),
         Command::Model(ModelCommand::Add(args)) => model::add(&args),
+        Command::Eval(args) => eval::run(&args),
         Command::Train(args) => train::run(&args),
         Command::Bench(BenchCommand::Model(args)) => bench::model(&args),
     }

@@ -1,0 +1,63 @@
+//! Building the detector `scan` and `eval` use: a known model, plus the shipped adapter, another
+//! adapter directory, or none (`--base`).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use candle_core::Device;
+use pycwe_model::adapter::Adapter;
+use pycwe_model::classifier::LlamaDetector;
+use pycwe_model::load::load_llama;
+use pycwe_model::registry::known;
+
+/// Which weights judge the code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AdapterChoice {
+    /// The adapter shipped inside the binary for the default model.
+    Shipped,
+    /// An adapter directory (`adapter_model.safetensors`, `adapter_config.json`, `pycwe_adapter.json`).
+    Dir(PathBuf),
+    /// The base model alone.
+    Base,
+}
+
+impl AdapterChoice {
+    pub fn from_flags(adapter: Option<&Path>, base: bool) -> Self {
+        match (adapter, base) {
+            (_, true) => AdapterChoice::Base,
+            (Some(dir), false) => AdapterChoice::Dir(dir.to_path_buf()),
+            (None, false) => AdapterChoice::Shipped,
+        }
+    }
+
+    pub fn label(&self) -> String {
+        match self {
+            AdapterChoice::Shipped => "tuned (shipped adapter)".into(),
+            AdapterChoice::Dir(d) => format!("tuned ({})", d.display()),
+            AdapterChoice::Base => "base".into(),
+        }
+    }
+}
+
+/// Loads `model` with the chosen adapter, checked against the model's pinned hash and the prompt version.
+pub fn build(model: &str, choice: &AdapterChoice, device: &Device) -> anyhow::Result<LlamaDetector> {
+    let known_model =
+        known(model).with_context(|| format!("`{model}` is not a model pycwe can run (see `pycwe model list`)"))?;
+    let adapter = match choice {
+        AdapterChoice::Base => None,
+        AdapterChoice::Dir(dir) => Some(Adapter::read(dir, device)?),
+        AdapterChoice::Shipped => Some(
+            pycwe_model::shipped::adapter(model, device)?
+                .with_context(|| format!("no adapter ships for `{model}`: pass --adapter DIR or --base"))?,
+        ),
+    };
+    if let Some(adapter) = &adapter {
+        adapter.check_base(model, known_model.source.sha256)?;
+    }
+    let (llama, tokenizer) = load_llama(model, device)?;
+    let name = match choice {
+        AdapterChoice::Base => format!("{model} (base)"),
+        _ => format!("{model} + adapter {}", &adapter.as_ref().map(|a| a.sha256.clone()).unwrap_or_default()[..12]),
+    };
+    Ok(LlamaDetector::new(llama, tokenizer, &name, adapter.as_ref())?)
+}

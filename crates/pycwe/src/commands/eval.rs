@@ -1,0 +1,255 @@
+//! `pycwe eval`: judge every record of a labeled JSONL set exactly as `scan` judges a file, then
+//! report the paper's table (binary accuracy/precision/recall/F1) with CWE-level, line-level,
+//! bootstrap intervals and calibration; several detectors side by side with `--compare`.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::Context;
+use pycwe_core::cwe::CweId;
+use pycwe_core::dataset::record::{Record, read_jsonl};
+use pycwe_core::detect::Detector;
+use pycwe_core::judge::{FileVerdict, JudgeOptions, judge_files};
+use pycwe_core::metrics::{Item, Metrics, compute};
+use pycwe_core::python::{ChunkOptions, ChunkedFile, chunk};
+use pycwe_core::source::SourceFile;
+use serde::{Deserialize, Serialize};
+
+use super::Outcome;
+use super::detector::{AdapterChoice, build};
+use crate::args::EvalArgs;
+
+/// One record's verdict, as `predictions.jsonl` stores it.
+#[derive(Debug, Serialize)]
+struct PredictionLine<'a> {
+    id: &'a str,
+    truth: &'a [String],
+    predicted: Vec<(String, usize, f32)>,
+    p_vulnerable: f32,
+}
+
+/// What `metrics.json` holds: the detector, the data, how it ran, and the metrics.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct MetricsFile {
+    pub detector: String,
+    pub data: String,
+    pub prefilter: bool,
+    pub units_per_s: f64,
+    pub judged_units: usize,
+    pub metrics: Metrics,
+}
+
+/// `DIR` means `DIR/test.jsonl`.
+fn data_file(data: &Path) -> PathBuf {
+    if data.is_dir() { data.join("test.jsonl") } else { data.to_path_buf() }
+}
+
+/// The record's group for the bootstrap: a twin pair shares one (the lower of the two ids).
+fn group(record: &Record) -> String {
+    match &record.twin {
+        Some(t) if t < &record.id => t.clone(),
+        _ => record.id.clone(),
+    }
+}
+
+/// Judges `records` with `detector`: one `Item` per record, plus throughput.
+pub fn judge_records(
+    records: &[Record],
+    detector: &mut dyn Detector,
+    opts: &JudgeOptions,
+) -> anyhow::Result<(Vec<Item>, Vec<FileVerdict>, f64, usize)> {
+    let sources: Vec<SourceFile> =
+        records.iter().map(|r| SourceFile::from_string(format!("{}.py", r.id), r.code.clone())).collect();
+    let chunked: Vec<ChunkedFile> =
+        sources.iter().map(|s| chunk(s, &ChunkOptions::default()).unwrap_or_default()).collect();
+    let files: Vec<(&SourceFile, &ChunkedFile)> = sources.iter().zip(&chunked).collect();
+    let started = Instant::now();
+    let (verdicts, stats) = judge_files(&files, detector, opts, None)?;
+    let rate = stats.judged as f64 / started.elapsed().as_secs_f64().max(1e-9);
+    let items = records
+        .iter()
+        .zip(&verdicts)
+        .map(|(record, verdict)| {
+            let mut predicted: BTreeMap<CweId, (f32, Vec<usize>)> = BTreeMap::new();
+            for f in &verdict.findings {
+                let e = predicted.entry(f.cwe).or_insert((0.0, Vec::new()));
+                e.0 = e.0.max(f.confidence);
+                e.1.push(f.line);
+            }
+            Item {
+                group: group(record),
+                truth: record.cwes.iter().filter_map(|c| c.parse().ok()).collect(),
+                truth_lines: record
+                    .lines
+                    .iter()
+                    .filter_map(|(c, l)| Some((c.parse::<CweId>().ok()?, l.clone())))
+                    .collect(),
+                predicted,
+                p_vulnerable: verdict.p_vulnerable(),
+            }
+        })
+        .collect();
+    Ok((items, verdicts, rate, stats.judged))
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.2}", 100.0 * x)
+}
+
+/// The comparison table (the paper's columns first).
+pub fn markdown_table(rows: &[MetricsFile]) -> String {
+    let mut s = String::from(
+        "| detector | n | accuracy | precision | recall | F1 (95% CI) | CWE micro F1 | CWE macro F1 | line hits | ECE |\n\
+         |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+    );
+    for r in rows {
+        let m = &r.metrics;
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} | {} | {} ({}–{}) | {} | {} | {} | {:.3} |",
+            r.detector,
+            m.items,
+            pct(m.binary.accuracy),
+            pct(m.binary.prf.precision),
+            pct(m.binary.prf.recall),
+            pct(m.binary.prf.f1),
+            pct(m.f1_ci.0),
+            pct(m.f1_ci.1),
+            pct(m.cwe_micro.f1),
+            pct(m.cwe_macro.f1),
+            m.line_hit_rate.map(pct).unwrap_or_else(|| "–".into()),
+            m.calibration.ece,
+        );
+    }
+    s
+}
+
+fn per_cwe_table(m: &Metrics) -> String {
+    let mut s = String::from("| CWE | support | reported | P | R | F1 |\n|---|---:|---:|---:|---:|---:|\n");
+    for p in &m.per_cwe {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} | {} | {} |",
+            p.cwe,
+            p.support,
+            p.predicted,
+            pct(p.prf.precision),
+            pct(p.prf.recall),
+            pct(p.prf.f1)
+        );
+    }
+    if !m.confusions.is_empty() {
+        s.push_str("\nMost frequent confusions (labeled -> reported instead):");
+        for c in &m.confusions {
+            let _ = write!(s, " {} -> {} ({}x);", c.truth, c.predicted, c.count);
+        }
+        s.push('\n');
+    }
+    s
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    pycwe_core::atomic::write_atomic(path, bytes).with_context(|| format!("{}: cannot write", path.display()))
+}
+
+pub fn run(args: &EvalArgs) -> anyhow::Result<Outcome> {
+    let data = data_file(&args.data);
+    let mut records = read_jsonl(&data)?;
+    if let Some(limit) = args.limit {
+        records.truncate(limit);
+    }
+    let device = super::train::device(args.device)?;
+    let choices: Vec<String> = if args.compare.is_empty() {
+        vec![match AdapterChoice::from_flags(args.adapter.as_deref(), args.base) {
+            AdapterChoice::Base => "base".into(),
+            AdapterChoice::Shipped => "shipped".into(),
+            AdapterChoice::Dir(d) => d.display().to_string(),
+        }]
+    } else {
+        args.compare.clone()
+    };
+    let mut rows = Vec::new();
+    for choice in &choices {
+        if choice.ends_with(".json") {
+            let text = std::fs::read_to_string(choice).with_context(|| format!("{choice}: cannot read"))?;
+            let file: MetricsFile =
+                serde_json::from_str(&text).with_context(|| format!("{choice}: not a pycwe metrics.json"))?;
+            rows.push(file);
+            continue;
+        }
+        let adapter = match choice.as_str() {
+            "base" => AdapterChoice::Base,
+            "shipped" | "tuned" => AdapterChoice::Shipped,
+            dir => AdapterChoice::Dir(PathBuf::from(dir)),
+        };
+        eprintln!("judging {} records with {} ...", records.len(), adapter.label());
+        let mut detector = build(&args.model, &adapter, &device)?;
+        let threshold = args.threshold.unwrap_or(match adapter {
+            AdapterChoice::Shipped => pycwe_model::shipped::threshold(),
+            _ => 0.5,
+        });
+        let opts = JudgeOptions { prefilter: !args.no_prefilter, min_confidence: 0.0 };
+        let (items, _, rate, judged) = judge_records(&records, &mut detector, &opts)?;
+        let metrics = compute(&items, threshold, 1000, 0);
+        let row = MetricsFile {
+            detector: format!("{} [{}]", adapter.label(), args.model),
+            data: data.display().to_string(),
+            prefilter: opts.prefilter,
+            units_per_s: rate,
+            judged_units: judged,
+            metrics,
+        };
+        if let Some(out) = &args.out {
+            let dir = out.join(match &adapter {
+                AdapterChoice::Base => "base".to_string(),
+                AdapterChoice::Shipped => "shipped".to_string(),
+                AdapterChoice::Dir(d) => {
+                    d.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or("adapter".into())
+                }
+            });
+            std::fs::create_dir_all(&dir).with_context(|| format!("{}: cannot create", dir.display()))?;
+            write_file(&dir.join("metrics.json"), &pycwe_model::adapter::pretty_json(&row))?;
+            let mut lines = String::new();
+            for (record, item) in records.iter().zip(&items) {
+                let line = PredictionLine {
+                    id: &record.id,
+                    truth: &record.cwes,
+                    predicted: item
+                        .predicted
+                        .iter()
+                        .flat_map(|(id, (c, ls))| ls.iter().map(move |l| (id.to_string(), *l, *c)))
+                        .collect(),
+                    p_vulnerable: item.p_vulnerable,
+                };
+                lines.push_str(&serde_json::to_string(&line)?);
+                lines.push('\n');
+            }
+            write_file(&dir.join("predictions.jsonl"), lines.as_bytes())?;
+        }
+        rows.push(row);
+    }
+    let mut report = format!("# pycwe eval: {} ({} records)\n\n", data.display(), records.len());
+    report.push_str(&markdown_table(&rows));
+    for row in &rows {
+        let _ = write!(
+            report,
+            "\n## {}\n\nthreshold {:.3}; binary tp {} fp {} tn {} fn {}; {:.2} units/s over {} judged units\n\n",
+            row.detector,
+            row.metrics.threshold,
+            row.metrics.binary.tp,
+            row.metrics.binary.fp,
+            row.metrics.binary.tn,
+            row.metrics.binary.fn_,
+            row.units_per_s,
+            row.judged_units
+        );
+        report.push_str(&per_cwe_table(&row.metrics));
+    }
+    if let Some(out) = &args.out {
+        write_file(&out.join("report.md"), report.as_bytes())?;
+    }
+    crate::output::write_text(&report)?;
+    Ok(Outcome::Clean)
+}

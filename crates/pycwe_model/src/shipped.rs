@@ -1,0 +1,38 @@
+//! The adapter that ships inside the binary for the default model (trained by `pycwe train`; its
+//! card, `adapters/smollm2-135m/README.md`, says on what and how well). Embedded with
+//! `include_bytes!`, so `scan` finds it without a path and without a network.
+
+use std::path::Path;
+
+use candle_core::Device;
+
+use crate::adapter::{Adapter, AdapterError};
+use crate::registry::SMOLLM2_135M;
+
+#[cfg(shipped_adapter)]
+const FILES: Option<(&[u8], &[u8], &[u8])> = Some((
+    include_bytes!("../adapters/smollm2-135m/adapter_config.json"),
+    include_bytes!("../adapters/smollm2-135m/pycwe_adapter.json"),
+    include_bytes!("../adapters/smollm2-135m/adapter_model.safetensors"),
+));
+#[cfg(not(shipped_adapter))]
+const FILES: Option<(&[u8], &[u8], &[u8])> = None;
+
+/// The shipped adapter for `model`, if one ships.
+pub fn adapter(model: &str, device: &Device) -> Result<Option<Adapter>, AdapterError> {
+    match FILES {
+        Some((config, meta, weights)) if model == SMOLLM2_135M.name => {
+            Adapter::from_bytes(Path::new("<shipped adapter>"), config, meta, weights, device).map(Some)
+        }
+        _ => Ok(None),
+    }
+}
+
+/// The confidence threshold chosen for the shipped adapter on the validation split (recorded in its
+/// metadata by `scripts/choose-threshold`), or 0.5.
+pub fn threshold() -> f32 {
+    FILES
+        .and_then(|(_, meta, _)| serde_json::from_slice::<serde_json::Value>(meta).ok())
+        .and_then(|m| m["threshold"].as_f64())
+        .map_or(0.5, |t| t as f32)
+}
