@@ -28,6 +28,8 @@ pub enum Command {
     /// Fetch, list and register language models.
     #[command(subcommand)]
     Model(ModelCommand),
+    /// Find CWE weaknesses in Python files and directories (the model runs on this machine).
+    Scan(ScanArgs),
     /// Measure a detector on a labeled JSONL set: the paper's table, per CWE, with intervals.
     Eval(EvalArgs),
     /// Fine-tune a model on a labeled dataset (LoRA by default, `--full` for every weight).
@@ -35,6 +37,72 @@ pub enum Command {
     /// Measure speed and memory (prints a table; nothing is asserted).
     #[command(subcommand)]
     Bench(BenchCommand),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScanFormat {
+    Text,
+    Json,
+    Sarif,
+    Github,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Files or directories (default: the current directory).
+    pub paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = ScanFormat::Text)]
+    pub output_format: ScanFormat,
+    /// Write the report here (atomically) instead of stdout.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// Model name (default: the configuration's, else smollm2-135m).
+    #[arg(long)]
+    pub model: Option<String>,
+    /// An adapter directory instead of the shipped adapter.
+    #[arg(long, conflicts_with = "base")]
+    pub adapter: Option<PathBuf>,
+    /// The base model without an adapter.
+    #[arg(long)]
+    pub base: bool,
+    /// Report findings at or above this confidence (default: the shipped adapter's threshold).
+    #[arg(long)]
+    pub min_confidence: Option<f32>,
+    /// Only these CWEs (`CWE-89,CWE-78`).
+    #[arg(long, value_delimiter = ',')]
+    pub select: Vec<String>,
+    /// Never these CWEs.
+    #[arg(long, value_delimiter = ',')]
+    pub ignore: Vec<String>,
+    /// Skip paths matching these globs (added to the configuration's).
+    #[arg(long, value_delimiter = ',')]
+    pub exclude: Vec<String>,
+    /// Also scan files matching these globs (beyond `*.py` and Python shebangs).
+    #[arg(long, value_delimiter = ',')]
+    pub include: Vec<String>,
+    /// Send every unit to the model, not only those touching a known source or sink.
+    #[arg(long)]
+    pub no_prefilter: bool,
+    /// Neither read nor write the result cache.
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Where the result cache lives (default: `.pycwe_cache` next to the configuration, else here).
+    #[arg(long)]
+    pub cache_dir: Option<PathBuf>,
+    /// Exit 0 even with findings (errors still exit 2).
+    #[arg(long)]
+    pub exit_zero: bool,
+    /// Hide findings recorded in this baseline file.
+    #[arg(long)]
+    pub baseline: Option<PathBuf>,
+    /// Record the current findings as a baseline.
+    #[arg(long)]
+    pub write_baseline: Option<PathBuf>,
+    /// Ignore `pyproject.toml` / `pycwe.toml`.
+    #[arg(long)]
+    pub isolated: bool,
+    #[arg(long, value_enum, default_value_t = DeviceChoice::Cpu)]
+    pub device: DeviceChoice,
 }
 
 #[derive(Debug, Args)]

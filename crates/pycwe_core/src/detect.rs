@@ -33,7 +33,7 @@ impl UnitRequest {
 }
 
 /// A weakness a detector reports in a unit.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UnitFinding {
     pub cwe: CweId,
     /// 1-based line within the unit.
@@ -44,7 +44,7 @@ pub struct UnitFinding {
 }
 
 /// A detector's verdict on one unit.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Prediction {
     pub findings: Vec<UnitFinding>,
     /// The answer as the detector wrote it (the grammar's text for a model).

@@ -4,11 +4,11 @@ mod bench;
 mod chunks;
 mod cwe_list;
 mod dataset;
-mod detector;
+pub mod detector;
 mod eval;
 mod explain;
 mod model;
-mod train;
+pub mod train;
 
 use std::process::ExitCode;
 
@@ -19,7 +19,6 @@ use crate::args::{BenchCommand, Command, CweCommand, DatasetCommand, ModelComman
 pub enum Outcome {
     Clean,
     /// Findings were reported (used by `scan`).
-    #[allow(dead_code)]
     Findings,
     /// Something failed; the command may still have done the rest of its work.
     Error,
@@ -45,6 +44,7 @@ pub fn run(command: Command) -> anyhow::Result<Outcome> {
         Command::Model(ModelCommand::Pull(args)) => model::pull(&args),
         Command::Model(ModelCommand::List(args)) => model::list(&args),
         Command::Model(ModelCommand::Add(args)) => model::add(&args),
+        Command::Scan(args) => crate::scan::run(&args),
         Command::Eval(args) => eval::run(&args),
         Command::Train(args) => train::run(&args),
         Command::Bench(BenchCommand::Model(args)) => bench::model(&args),

@@ -27,6 +27,13 @@ impl Serialize for CweId {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for CweId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 /// Why a string is not a CWE id pycwe knows.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CweIdError {

@@ -1,0 +1,279 @@
+//! `pycwe scan`: walk -> parse + chunk -> prefilter -> model (batched, cached) -> findings ->
+//! suppressions / baseline -> report. The model is loaded only when some unit misses the cache.
+
+pub mod baseline;
+pub mod cache;
+pub mod config;
+pub mod report;
+pub mod sarif;
+pub mod suppress;
+pub mod walk;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::Context;
+use candle_core::Device;
+use pycwe_core::cwe::{CweId, parse_and_lookup};
+use pycwe_core::detect::{DetectError, Detector, Prediction, UnitRequest};
+use pycwe_core::judge::{JudgeOptions, judge_files};
+use pycwe_core::python::{ChunkOptions, ChunkedFile, load_and_chunk};
+use pycwe_core::source::{ReadOptions, SourceFile};
+use pycwe_model::classifier::LlamaDetector;
+use rayon::prelude::*;
+
+use self::report::{JsonReport, Problem, ScanFinding, Summary, ToolInfo};
+use crate::args::{ScanArgs, ScanFormat};
+use crate::commands::Outcome;
+use crate::commands::detector::{AdapterChoice, build};
+
+/// The detector, built on first use: a scan where every unit hits the cache never loads weights.
+struct LazyDetector {
+    model: String,
+    choice: AdapterChoice,
+    device: Device,
+    fingerprint: String,
+    tokenizer: pycwe_model::tokenize::TextTokenizer,
+    loaded: Option<LlamaDetector>,
+}
+
+impl LazyDetector {
+    fn new(model: &str, choice: AdapterChoice, device: Device) -> anyhow::Result<Self> {
+        let adapter_id = match &choice {
+            AdapterChoice::Base => "base".to_string(),
+            AdapterChoice::Shipped => pycwe_model::shipped::adapter(model, &device)?
+                .map(|a| a.sha256)
+                .with_context(|| format!("no adapter ships for `{model}`: pass --adapter DIR or --base"))?,
+            AdapterChoice::Dir(dir) => pycwe_model::adapter::Adapter::read(dir, &device)?.sha256,
+        };
+        let gguf = pycwe_model::gguf::GgufFile::open(&pycwe_model::load::installed_path(model)?)?;
+        let tokenizer = pycwe_model::tokenize::TextTokenizer::from_gguf(&gguf)?;
+        Ok(LazyDetector {
+            fingerprint: format!("{model} prompt-v{} {adapter_id}", pycwe_core::prompt::PROMPT_VERSION),
+            model: model.to_string(),
+            choice,
+            device,
+            tokenizer,
+            loaded: None,
+        })
+    }
+}
+
+impl Detector for LazyDetector {
+    fn describe(&self) -> String {
+        self.fingerprint.clone()
+    }
+
+    fn judge(&mut self, units: &[UnitRequest]) -> Result<Vec<Prediction>, DetectError> {
+        if self.loaded.is_none() {
+            eprintln!("loading {} ({}) ...", self.model, self.choice.label());
+            self.loaded =
+                Some(build(&self.model, &self.choice, &self.device).map_err(|e| DetectError::Model(format!("{e:#}")))?);
+        }
+        self.loaded.as_mut().expect("loaded above").judge(units)
+    }
+
+    fn line_cost(&self, line: &str) -> usize {
+        pycwe_model::chat::line_cost(&self.tokenizer, line)
+    }
+
+    fn fingerprint(&self) -> String {
+        self.fingerprint.clone()
+    }
+}
+
+fn display_path(path: &Path) -> String {
+    let cwd = std::env::current_dir().ok();
+    let shown = cwd.as_deref().and_then(|c| path.strip_prefix(c).ok()).unwrap_or(path);
+    let s = shown.to_string_lossy().replace('\\', "/");
+    s.strip_prefix("./").map(str::to_string).unwrap_or(s)
+}
+
+fn parse_cwes(list: &[String]) -> anyhow::Result<BTreeSet<CweId>> {
+    list.iter().map(|s| Ok(parse_and_lookup(s)?.id)).collect()
+}
+
+pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
+    let started = Instant::now();
+    let paths: Vec<PathBuf> = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
+    let config = if args.isolated { None } else { config::find(&paths[0])? };
+    let (config, config_dir) = match config {
+        Some((c, from)) => (c, from.parent().map(Path::to_path_buf)),
+        None => (config::Config::default(), None),
+    };
+    let model = args.model.clone().or(config.model.clone()).unwrap_or(pycwe_model::registry::DEFAULT_MODEL.into());
+    let adapter_path = args
+        .adapter
+        .clone()
+        .or_else(|| config.adapter.as_ref().map(|a| config_dir.as_deref().map_or(a.clone(), |d| d.join(a))));
+    let choice = AdapterChoice::from_flags(adapter_path.as_deref(), args.base);
+    let min_confidence = args.min_confidence.or(config.min_confidence).unwrap_or(match choice {
+        AdapterChoice::Shipped => pycwe_model::shipped::threshold(),
+        _ => 0.5,
+    });
+    let select = parse_cwes(if args.select.is_empty() { &config.select } else { &args.select })?;
+    let ignore = parse_cwes(if args.ignore.is_empty() { &config.ignore } else { &args.ignore })?;
+    let mut exclude = config.exclude.clone();
+    exclude.extend(args.exclude.iter().cloned());
+    let prefilter = !args.no_prefilter && config.prefilter.unwrap_or(true);
+
+    // Walk, read and chunk.
+    let filters = walk::Filters::new(&exclude, &args.include)?;
+    let walked = walk::walk(&paths, &filters, 2);
+    let mut errors: Vec<Problem> =
+        walked.errors.iter().map(|e| Problem { path: String::new(), message: e.clone() }).collect();
+    let mut warnings = Vec::new();
+    let read = ReadOptions::default();
+    let loaded: Vec<(PathBuf, Result<(SourceFile, ChunkedFile), pycwe_core::python::FrontendError>)> =
+        walked.files.par_iter().map(|p| (p.clone(), load_and_chunk(p, &read, &ChunkOptions::default()))).collect();
+    let mut files = Vec::new();
+    for (path, result) in loaded {
+        match result {
+            Ok((source, chunked)) => {
+                if chunked.syntax_issue_count > 0 {
+                    let first = &chunked.syntax_issues[0];
+                    warnings.push(Problem {
+                        path: display_path(&path),
+                        message: format!(
+                            "{} syntax error{} (first on line {}); the rest of the file is still scanned",
+                            chunked.syntax_issue_count,
+                            if chunked.syntax_issue_count == 1 { "" } else { "s" },
+                            source.lines().line_of(first.span.start) + 1
+                        ),
+                    });
+                }
+                files.push((path, source, chunked));
+            }
+            Err(err) => {
+                errors.push(Problem { path: display_path(&path), message: format!("{:#}", anyhow::Error::from(err)) })
+            }
+        }
+    }
+
+    // Judge.
+    let device = crate::commands::train::device(args.device)?;
+    let mut detector = LazyDetector::new(&model, choice, device)?;
+    let cache_root = args
+        .cache_dir
+        .clone()
+        .unwrap_or_else(|| config_dir.clone().unwrap_or(PathBuf::from(".")).join(cache::CACHE_DIR));
+    let mut disk_cache = (!args.no_cache).then(|| {
+        cache::init(&cache_root);
+        cache::DiskCache::new(&cache_root, &detector.fingerprint)
+    });
+    let refs: Vec<(&SourceFile, &ChunkedFile)> = files.iter().map(|(_, s, c)| (s, c)).collect();
+    let opts = JudgeOptions { prefilter, min_confidence };
+    let cache_ref = disk_cache.as_mut().map(|c| c as &mut dyn pycwe_core::judge::PredictionCache);
+    let (verdicts, stats) = judge_files(&refs, &mut detector, &opts, cache_ref)?;
+
+    // Findings.
+    let mut findings = Vec::new();
+    let mut suppressed = 0;
+    for ((path, source, _), verdict) in files.iter().zip(&verdicts) {
+        let shown = display_path(path);
+        let line_text = |line: usize| -> &str {
+            source.slice(source.lines().line_span(line.saturating_sub(1))).trim_end_matches(['\n', '\r'])
+        };
+        for f in &verdict.findings {
+            if (!select.is_empty() && !select.contains(&f.cwe)) || ignore.contains(&f.cwe) {
+                continue;
+            }
+            let piece = &verdict.pieces[f.piece];
+            let on_line = suppress::parse(line_text(f.line));
+            let on_def = suppress::parse(line_text(piece.def_line + 1));
+            if on_line.iter().chain(&on_def).any(|s| s.covers(f.cwe)) {
+                suppressed += 1;
+                continue;
+            }
+            let snippet = line_text(f.line).to_string();
+            let (name, catalog_message) = report::message_for(f.cwe);
+            findings.push(ScanFinding {
+                column: snippet.len() - snippet.trim_start().len() + 1,
+                fingerprint: baseline::fingerprint(
+                    &shown,
+                    &f.cwe.to_string(),
+                    &piece.request.name,
+                    &piece.request.text,
+                    &snippet,
+                ),
+                path: shown.clone(),
+                line: f.line,
+                cwe: f.cwe,
+                name,
+                message: f.reason.clone().unwrap_or(catalog_message),
+                confidence: f.confidence,
+                unit: f.unit.clone(),
+                snippet,
+            });
+        }
+    }
+    findings.sort_by(|a, b| (&a.path, a.line, a.cwe).cmp(&(&b.path, b.line, b.cwe)));
+    if let Some(path) = &args.write_baseline {
+        baseline::Baseline::from_findings(&findings).write(path)?;
+        eprintln!("wrote a baseline of {} finding(s) to {}", findings.len(), path.display());
+    }
+    let mut baselined = 0;
+    if let Some(path) = &args.baseline {
+        let (kept, hidden) = baseline::Baseline::read(path)?.filter(findings);
+        findings = kept;
+        baselined = hidden;
+    }
+    let summary = Summary {
+        files: files.len(),
+        lines: files.iter().map(|(_, s, _)| s.lines().line_count()).sum(),
+        units: stats.pieces,
+        units_judged: stats.judged,
+        cache_hits: stats.cache_hits,
+        prefiltered_out: stats.prefiltered_out,
+        suppressed,
+        baselined,
+        findings: findings.len(),
+        seconds: started.elapsed().as_secs_f64(),
+    };
+    let tool = ToolInfo { name: "pycwe", version: env!("CARGO_PKG_VERSION"), detector: detector.fingerprint.clone() };
+    let rendered = match args.output_format {
+        ScanFormat::Text => report::text(&findings, &summary),
+        ScanFormat::Github => report::github(&findings),
+        ScanFormat::Json => {
+            let report = JsonReport {
+                version: report::JSON_SCHEMA_VERSION,
+                tool,
+                findings: &findings,
+                errors: &errors,
+                warnings: &warnings,
+                summary: &summary,
+            };
+            serde_json::to_string_pretty(&report)? + "\n"
+        }
+        ScanFormat::Sarif => serde_json::to_string_pretty(&sarif::render(&findings, &tool))? + "\n",
+    };
+    for w in &warnings {
+        eprintln!("warning: {}: {}", w.path, w.message);
+    }
+    for e in &errors {
+        if e.path.is_empty() {
+            eprintln!("error: {}", e.message);
+        } else {
+            eprintln!("error: {}: {}", e.path, e.message);
+        }
+    }
+    match &args.output {
+        Some(out) => pycwe_core::atomic::write_atomic(out, rendered.as_bytes())
+            .with_context(|| format!("{}: cannot write", out.display()))?,
+        None => crate::output::write_text(&rendered)?,
+    }
+    if !matches!(args.output_format, ScanFormat::Text) || args.output.is_some() {
+        eprint!(
+            "{}",
+            report::text(&[], &summary).replace("Found 0 findings", &format!("Found {} findings", findings.len()))
+        );
+    }
+    Ok(if !errors.is_empty() {
+        Outcome::Error
+    } else if !findings.is_empty() && !args.exit_zero {
+        Outcome::Findings
+    } else {
+        Outcome::Clean
+    })
+}
