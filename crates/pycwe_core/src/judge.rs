@@ -213,3 +213,44 @@ mod tests {
         assert!(merge(&ps, &preds, 1.5).is_empty(), "below the threshold");
     }
 }
+
+#[cfg(test)]
+mod same_path_tests {
+    use super::*;
+    use crate::detect::FakeDetector;
+    use crate::python::{ChunkOptions, chunk, load_and_chunk};
+    use crate::source::ReadOptions;
+
+    /// Eval judges records from memory; scan reads files. Both must see the same pieces and report
+    /// the same findings.
+    #[test]
+    fn judging_records_in_memory_equals_scanning_them_as_files() {
+        let codes = [
+            "import os\n\n\ndef run(cmd):\n    os.system(cmd)\n",
+            "import sqlite3\n\nclass Repo:\n    def find(self, name):\n        return self.db.execute(f\"SELECT {name}\")\n",
+            "def add(a, b):\n    return a + b\n",
+        ];
+        let dir = tempfile::tempdir().unwrap();
+        let mut memory = Vec::new();
+        let mut disk = Vec::new();
+        for (i, code) in codes.iter().enumerate() {
+            let path = dir.path().join(format!("r{i}.py"));
+            std::fs::write(&path, code).unwrap();
+            let source = SourceFile::from_string(format!("r{i}.py"), code.to_string());
+            let chunked = chunk(&source, &ChunkOptions::default()).unwrap();
+            memory.push((source, chunked));
+            disk.push(load_and_chunk(&path, &ReadOptions::default(), &ChunkOptions::default()).unwrap());
+        }
+        let opts = JudgeOptions { prefilter: true, min_confidence: 0.0 };
+        let mut fake = FakeDetector { rules: vec![("os.system".into(), CweId(78)), ("execute(f".into(), CweId(89))] };
+        let memory_refs: Vec<(&SourceFile, &ChunkedFile)> = memory.iter().map(|(s, c)| (s, c)).collect();
+        let disk_refs: Vec<(&SourceFile, &ChunkedFile)> = disk.iter().map(|(s, c)| (s, c)).collect();
+        let (from_memory, _) = judge_files(&memory_refs, &mut fake, &opts, None).unwrap();
+        let (from_disk, stats) = judge_files(&disk_refs, &mut fake, &opts, None).unwrap();
+        let findings = |v: &[FileVerdict]| v.iter().map(|f| f.findings.clone()).collect::<Vec<_>>();
+        assert_eq!(findings(&from_memory), findings(&from_disk));
+        assert_eq!(findings(&from_disk)[0][0].line, 5);
+        assert_eq!(findings(&from_disk)[1][0].cwe, CweId(89));
+        assert_eq!(stats.prefiltered_out, 1, "the helper never reaches the detector");
+    }
+}

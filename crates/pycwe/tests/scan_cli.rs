@@ -1,0 +1,78 @@
+//! `pycwe scan` end to end on small trees: bad files are reported and the scan goes on, exit codes,
+//! atomic output files, and the result cache (a second scan judges nothing and loads no model).
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn pycwe(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pycwe")).args(args).current_dir(cwd).output().expect("the pycwe binary runs")
+}
+
+fn ensure_model() {
+    let pull = Command::new(env!("CARGO_BIN_EXE_pycwe")).args(["model", "pull"]).output().unwrap();
+    assert!(pull.status.success(), "{}", String::from_utf8_lossy(&pull.stderr));
+}
+
+fn json(o: &Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stdout)))
+}
+
+#[test]
+fn bad_files_are_reported_by_name_and_the_scan_goes_on() {
+    ensure_model();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ok.py"), "def add(a, b):\n    return a + b\n").unwrap();
+    std::fs::write(dir.path().join("blob.py"), b"\x00\x01binary\x00").unwrap();
+    std::fs::write(dir.path().join("broken.py"), "def f(:\n    pass\n\ndef g(x):\n    return x * 2\n").unwrap();
+    let out = pycwe(&["scan", "--base", "--no-cache", "--output-format", "json", "."], dir.path());
+    assert_eq!(out.status.code(), Some(2), "an unreadable file is an error: {}", String::from_utf8_lossy(&out.stderr));
+    let report = json(&out);
+    assert_eq!(report["version"], 1);
+    assert_eq!(report["summary"]["files"], 2, "ok.py and broken.py were scanned");
+    let errors = report["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0]["path"], "blob.py");
+    assert_eq!(report["warnings"][0]["path"], "broken.py");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("error: blob.py:"), "{stderr}");
+    assert!(!stderr.contains("panicked"));
+}
+
+#[test]
+fn clean_code_exits_zero_and_the_output_file_is_written_whole() {
+    ensure_model();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ok.py"), "def add(a, b):\n    return a + b\n").unwrap();
+    let out =
+        pycwe(&["scan", "--base", "--no-cache", "--output-format", "sarif", "-o", "out.sarif", "ok.py"], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let sarif: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("out.sarif")).unwrap()).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    assert_eq!(sarif["runs"][0]["results"], serde_json::json!([]));
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| n != "ok.py" && n != "out.sarif")
+        .collect();
+    assert!(leftovers.is_empty(), "no temp files left: {leftovers:?}");
+}
+
+#[test]
+fn a_second_scan_is_served_from_the_cache_without_loading_the_model() {
+    ensure_model();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("run.py"), "import os\n\n\ndef run(cmd):\n    os.system(cmd)\n").unwrap();
+    let args = ["scan", "--base", "--exit-zero", "--output-format", "json", "run.py"];
+    let first = pycwe(&args, dir.path());
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    let first_report = json(&first);
+    assert!(first_report["summary"]["units_judged"].as_u64().unwrap() >= 1);
+    assert!(dir.path().join(".pycwe_cache").join("CACHEDIR.TAG").is_file());
+    let second = pycwe(&args, dir.path());
+    let second_report = json(&second);
+    assert_eq!(second_report["summary"]["units_judged"], 0);
+    assert_eq!(second_report["summary"]["cache_hits"], first_report["summary"]["units_judged"]);
+    assert_eq!(second_report["findings"], first_report["findings"]);
+    assert!(!String::from_utf8_lossy(&second.stderr).contains("loading"), "the model was loaded");
+}
