@@ -134,6 +134,13 @@ pub struct EvalArgs {
     /// Only the first N records (quick checks).
     #[arg(long)]
     pub limit: Option<usize>,
+    /// Score another tool's verdicts instead of running a model: JSONL lines
+    /// `{"id": ..., "predicted": [["CWE-89", line, confidence], ...]}`, one per record, in order.
+    #[arg(long, conflicts_with_all = ["compare", "adapter", "base"])]
+    pub from_predictions: Option<PathBuf>,
+    /// The detector's name in the table (with --from-predictions).
+    #[arg(long, default_value = "external tool")]
+    pub name: String,
     #[arg(long, value_enum, default_value_t = DeviceChoice::Cpu)]
     pub device: DeviceChoice,
 }

@@ -154,11 +154,89 @@ fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     pycwe_core::atomic::write_atomic(path, bytes).with_context(|| format!("{}: cannot write", path.display()))
 }
 
+#[derive(Debug, Deserialize)]
+struct ExternalLine {
+    #[serde(default)]
+    id: String,
+    predicted: Vec<(String, usize, f32)>,
+}
+
+/// Items from another tool's per-record verdicts (`--from-predictions`).
+fn external_items(path: &Path, records: &[Record]) -> anyhow::Result<Vec<Item>> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("{}: cannot read", path.display()))?;
+    let lines: Vec<ExternalLine> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .enumerate()
+        .map(|(i, l)| {
+            serde_json::from_str(l).with_context(|| format!("{}:{}: not a prediction line", path.display(), i + 1))
+        })
+        .collect::<anyhow::Result<_>>()?;
+    anyhow::ensure!(
+        lines.len() == records.len(),
+        "{}: {} prediction lines for {} records",
+        path.display(),
+        lines.len(),
+        records.len()
+    );
+    records
+        .iter()
+        .zip(lines)
+        .map(|(record, line)| {
+            anyhow::ensure!(
+                line.id.is_empty() || line.id == record.id,
+                "{}: `{}` is out of order",
+                path.display(),
+                line.id
+            );
+            let mut predicted: BTreeMap<CweId, (f32, Vec<usize>)> = BTreeMap::new();
+            for (cwe, l, c) in line.predicted {
+                let id: CweId = cwe.parse().with_context(|| format!("{}: bad CWE `{cwe}`", path.display()))?;
+                let e = predicted.entry(id).or_insert((0.0, Vec::new()));
+                e.0 = e.0.max(c);
+                e.1.push(l);
+            }
+            Ok(Item {
+                group: group(record),
+                truth: record.cwes.iter().filter_map(|c| c.parse().ok()).collect(),
+                truth_lines: record
+                    .lines
+                    .iter()
+                    .filter_map(|(c, l)| Some((c.parse::<CweId>().ok()?, l.clone())))
+                    .collect(),
+                p_vulnerable: predicted.values().map(|v| v.0).fold(0.0, f32::max),
+                predicted,
+            })
+        })
+        .collect()
+}
+
 pub fn run(args: &EvalArgs) -> anyhow::Result<Outcome> {
     let data = data_file(&args.data);
     let mut records = read_jsonl(&data)?;
     if let Some(limit) = args.limit {
         records.truncate(limit);
+    }
+    if let Some(path) = &args.from_predictions {
+        let items = external_items(path, &records)?;
+        let row = MetricsFile {
+            detector: args.name.clone(),
+            data: data.display().to_string(),
+            prefilter: false,
+            units_per_s: 0.0,
+            judged_units: 0,
+            metrics: compute(&items, args.threshold.unwrap_or(0.0), 1000, 0),
+        };
+        if let Some(out) = &args.out {
+            let dir = out.join("from-predictions");
+            std::fs::create_dir_all(&dir).with_context(|| format!("{}: cannot create", dir.display()))?;
+            write_file(&dir.join("metrics.json"), &pycwe_model::adapter::pretty_json(&row))?;
+        }
+        let mut report = markdown_table(std::slice::from_ref(&row));
+        report.push('\n');
+        report.push_str(&per_cwe_table(&row.metrics));
+        crate::output::write_text(&report)?;
+        return Ok(Outcome::Clean);
     }
     let device = super::train::device(args.device)?;
     let choices: Vec<String> = if args.compare.is_empty() {
