@@ -144,7 +144,11 @@ impl Adapter {
                 ) else {
                     continue;
                 };
-                let to = |t: &Tensor| t.to_device(&device).map_err(|e| AdapterError::Apply(e.to_string()));
+                let to = |t: &Tensor| {
+                    t.to_dtype(candle_core::DType::F32)
+                        .and_then(|t| t.to_device(&device))
+                        .map_err(|e| AdapterError::Apply(e.to_string()))
+                };
                 block
                     .projection_mut(name)
                     .expect("known projection")
@@ -197,7 +201,13 @@ pub fn save(
             targets.push(target);
         }
     }
-    let tensors: Vec<(String, Tensor)> = vars.into_iter().map(|(n, v)| (n, v.as_tensor().clone())).collect();
+    // Half precision halves the file (adapters ship inside the binary); LoRA weights are small and
+    // far from f16's range limits, and loading converts back to f32.
+    let tensors: Vec<(String, Tensor)> = vars
+        .into_iter()
+        .map(|(n, v)| Ok((n, v.as_tensor().to_dtype(candle_core::DType::F16)?)))
+        .collect::<candle_core::Result<_>>()
+        .map_err(|e| AdapterError::Apply(e.to_string()))?;
     let weights = safetensors::serialize(tensors.iter().map(|(n, t)| (n.as_str(), t)), None)
         .map_err(|e| AdapterError::Format { path: dir.join(WEIGHTS_FILE), message: e.to_string() })?;
     let config = PeftConfig {
@@ -225,4 +235,28 @@ pub fn pretty_json<T: Serialize>(value: &T) -> Vec<u8> {
     let mut out = serde_json::to_vec_pretty(value).expect("plain data serializes");
     out.push(b'\n');
     out
+}
+
+impl Adapter {
+    /// Writes the adapter to `dir` in f16 with `meta` (how the shipped adapter is packed).
+    pub fn write_half(&self, meta: &AdapterMeta, dir: &Path) -> Result<(), AdapterError> {
+        let io = |path: PathBuf| move |source| AdapterError::Io { path, source };
+        std::fs::create_dir_all(dir).map_err(io(dir.to_path_buf()))?;
+        let mut names: Vec<&String> = self.tensors.keys().collect();
+        names.sort();
+        let tensors: Vec<(&str, Tensor)> = names
+            .into_iter()
+            .map(|n| Ok((n.as_str(), self.tensors[n].to_dtype(candle_core::DType::F16)?)))
+            .collect::<candle_core::Result<_>>()
+            .map_err(|e| AdapterError::Apply(e.to_string()))?;
+        let weights = safetensors::serialize(tensors.iter().map(|(n, t)| (*n, t)), None)
+            .map_err(|e| AdapterError::Format { path: dir.join(WEIGHTS_FILE), message: e.to_string() })?;
+        for (file, bytes) in
+            [(WEIGHTS_FILE, weights), (CONFIG_FILE, pretty_json(&self.config)), (META_FILE, pretty_json(meta))]
+        {
+            let path = dir.join(file);
+            pycwe_core::atomic::write_atomic(&path, &bytes).map_err(io(path.clone()))?;
+        }
+        Ok(())
+    }
 }

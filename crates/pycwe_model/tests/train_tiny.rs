@@ -224,7 +224,8 @@ fn a_saved_adapter_loads_back_to_the_same_logits_with_peft_names() {
     loaded.apply(&mut fresh).unwrap();
     let applied = fresh.full_logits(&seq, Mode::Infer).unwrap();
     let diff = (trained - applied).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
-    assert_eq!(diff, 0.0);
+    // Adapters are stored in f16: the logits move by rounding only.
+    assert!(diff < 1e-2, "{diff}");
 
     // The wrong base or prompt version is refused with the fix named.
     let err = loaded.check_base("other", &"11".repeat(32)).unwrap_err();
