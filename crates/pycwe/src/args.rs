@@ -131,6 +131,10 @@ pub struct EvalArgs {
     /// Confidence threshold (default: the shipped adapter's, chosen on the validation split; else 0.5).
     #[arg(long)]
     pub threshold: Option<f32>,
+    /// Choose the threshold that maximises binary F1 on the dataset directory's `valid.jsonl` first
+    /// (judged the same way), then score the test set at it.
+    #[arg(long, conflicts_with = "threshold")]
+    pub calibrate: bool,
     /// Only the first N records (quick checks).
     #[arg(long)]
     pub limit: Option<usize>,

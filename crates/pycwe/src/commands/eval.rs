@@ -38,7 +38,29 @@ pub struct MetricsFile {
     pub prefilter: bool,
     pub units_per_s: f64,
     pub judged_units: usize,
+    /// Of the labeled lines, the share inside a piece that passed the prefilter (reached the model).
+    #[serde(default)]
+    pub prefilter_recall: Option<f64>,
     pub metrics: Metrics,
+}
+
+/// Share of labeled (record, CWE, line) triples whose line sits in a piece the detector judged.
+fn prefilter_recall(records: &[Record], verdicts: &[FileVerdict]) -> Option<f64> {
+    let (mut reached, mut total) = (0usize, 0usize);
+    for (record, verdict) in records.iter().zip(verdicts) {
+        for lines in record.lines.values() {
+            for &line in lines {
+                total += 1;
+                let judged = verdict
+                    .pieces
+                    .iter()
+                    .zip(&verdict.predictions)
+                    .any(|(p, pred)| pred.is_some() && p.file_lines.contains(&line.saturating_sub(1)));
+                reached += usize::from(judged);
+            }
+        }
+    }
+    (total > 0).then(|| reached as f64 / total as f64)
 }
 
 /// `DIR` means `DIR/test.jsonl`.
@@ -225,6 +247,7 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<Outcome> {
             prefilter: false,
             units_per_s: 0.0,
             judged_units: 0,
+            prefilter_recall: None,
             metrics: compute(&items, args.threshold.unwrap_or(0.0), 1000, 0),
         };
         if let Some(out) = &args.out {
@@ -264,12 +287,22 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<Outcome> {
         };
         eprintln!("judging {} records with {} ...", records.len(), adapter.label());
         let mut detector = build(&args.model, &adapter, &device)?;
-        let threshold = args.threshold.unwrap_or(match adapter {
-            AdapterChoice::Shipped => pycwe_model::shipped::threshold(),
-            _ => 0.5,
-        });
         let opts = JudgeOptions { prefilter: !args.no_prefilter, min_confidence: 0.0 };
-        let (items, _, rate, judged) = judge_records(&records, &mut detector, &opts)?;
+        let threshold = if args.calibrate {
+            let valid_path = args.data.join("valid.jsonl");
+            let valid = read_jsonl(&valid_path).context("--calibrate needs a dataset directory with valid.jsonl")?;
+            eprintln!("choosing the threshold on {} validation records ...", valid.len());
+            let (valid_items, _, _, _) = judge_records(&valid, &mut detector, &opts)?;
+            let t = pycwe_core::metrics::best_threshold(&valid_items);
+            eprintln!("threshold {t:.4} (best binary F1 on {})", valid_path.display());
+            t
+        } else {
+            args.threshold.unwrap_or(match adapter {
+                AdapterChoice::Shipped => pycwe_model::shipped::threshold(),
+                _ => 0.5,
+            })
+        };
+        let (items, verdicts, rate, judged) = judge_records(&records, &mut detector, &opts)?;
         let metrics = compute(&items, threshold, 1000, 0);
         let row = MetricsFile {
             detector: format!("{} [{}]", adapter.label(), args.model),
@@ -277,6 +310,7 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<Outcome> {
             prefilter: opts.prefilter,
             units_per_s: rate,
             judged_units: judged,
+            prefilter_recall: if opts.prefilter { prefilter_recall(&records, &verdicts) } else { None },
             metrics,
         };
         if let Some(out) = &args.out {
@@ -313,7 +347,7 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<Outcome> {
     for row in &rows {
         let _ = write!(
             report,
-            "\n## {}\n\nthreshold {:.3}; binary tp {} fp {} tn {} fn {}; {:.2} units/s over {} judged units\n\n",
+            "\n## {}\n\nthreshold {:.3}; binary tp {} fp {} tn {} fn {}; {:.2} units/s over {} judged units; prefilter recall {}\n\n",
             row.detector,
             row.metrics.threshold,
             row.metrics.binary.tp,
@@ -321,7 +355,8 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<Outcome> {
             row.metrics.binary.tn,
             row.metrics.binary.fn_,
             row.units_per_s,
-            row.judged_units
+            row.judged_units,
+            row.prefilter_recall.map(|r| format!("{:.1}%", 100.0 * r)).unwrap_or_else(|| "n/a".into())
         );
         report.push_str(&per_cwe_table(&row.metrics));
     }

@@ -83,6 +83,9 @@ impl Detector for LazyDetector {
     }
 }
 
+/// A file read and chunked, or why it could not be.
+type Loaded = Result<(SourceFile, ChunkedFile), pycwe_core::python::FrontendError>;
+
 fn display_path(path: &Path) -> String {
     let cwd = std::env::current_dir().ok();
     let shown = cwd.as_deref().and_then(|c| path.strip_prefix(c).ok()).unwrap_or(path);
@@ -125,7 +128,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
         walked.errors.iter().map(|e| Problem { path: String::new(), message: e.clone() }).collect();
     let mut warnings = Vec::new();
     let read = ReadOptions::default();
-    let loaded: Vec<(PathBuf, Result<(SourceFile, ChunkedFile), pycwe_core::python::FrontendError>)> =
+    let loaded: Vec<(PathBuf, Loaded)> =
         walked.files.par_iter().map(|p| (p.clone(), load_and_chunk(p, &read, &ChunkOptions::default()))).collect();
     let mut files = Vec::new();
     for (path, result) in loaded {

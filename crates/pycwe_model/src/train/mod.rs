@@ -183,6 +183,8 @@ pub fn epoch_plan(examples: &[Example], batch: usize, max_tokens: usize, seed: u
 
 /// Trains `model` on `train` into `out`, resuming from `out`'s checkpoint when `resume` is set.
 /// `on_log` sees every logged step (progress bars).
+// The run's inputs are independent of each other; bundling them would only rename the list.
+#[allow(clippy::too_many_arguments)]
 pub fn run<M: TrainModel>(
     model: &mut M,
     train: &[Example],
