@@ -267,10 +267,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
         None => crate::output::write_text(&rendered)?,
     }
     if !matches!(args.output_format, ScanFormat::Text) || args.output.is_some() {
-        eprint!(
-            "{}",
-            report::text(&[], &summary).replace("Found 0 findings", &format!("Found {} findings", findings.len()))
-        );
+        eprint!("{}", report::summary_line(&findings, &summary));
     }
     Ok(if !errors.is_empty() {
         Outcome::Error

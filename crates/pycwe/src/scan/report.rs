@@ -86,13 +86,20 @@ fn first_sentence(s: &str) -> &str {
     }
 }
 
-/// Text for a terminal or a log.
+/// Text for a terminal or a log: each finding with a code frame, then the summary line.
 pub fn text(findings: &[ScanFinding], summary: &Summary) -> String {
     let mut s = String::new();
     for f in findings {
         let _ = writeln!(s, "{}:{}:{}: {} [{:.2}] {}", f.path, f.line, f.column, f.cwe, f.confidence, f.message);
         let _ = writeln!(s, "   |\n{:>3}| {}\n   |", f.line, f.snippet.trim_end());
     }
+    s.push_str(&summary_line(findings, summary));
+    s
+}
+
+/// `Found N findings in M files (...)`: the last line of a text report, and on stderr for the others.
+pub fn summary_line(findings: &[ScanFinding], summary: &Summary) -> String {
+    let mut s = String::new();
     let mut by_cwe: BTreeMap<CweId, usize> = BTreeMap::new();
     for f in findings {
         *by_cwe.entry(f.cwe).or_default() += 1;
