@@ -76,6 +76,28 @@ fn group(record: &Record) -> String {
     }
 }
 
+/// A record's labels and the `(CWE, line, confidence)` findings reported for it, as a metrics item;
+/// without `p_vulnerable`, the highest confidence stands in for it.
+fn item_for(
+    record: &Record,
+    findings: impl IntoIterator<Item = (CweId, usize, f32)>,
+    p_vulnerable: Option<f32>,
+) -> Item {
+    let mut predicted: BTreeMap<CweId, (f32, Vec<usize>)> = BTreeMap::new();
+    for (cwe, line, confidence) in findings {
+        let e = predicted.entry(cwe).or_insert((0.0, Vec::new()));
+        e.0 = e.0.max(confidence);
+        e.1.push(line);
+    }
+    Item {
+        group: group(record),
+        truth: record.cwes.iter().filter_map(|c| c.parse().ok()).collect(),
+        truth_lines: record.lines.iter().filter_map(|(c, l)| Some((c.parse::<CweId>().ok()?, l.clone()))).collect(),
+        p_vulnerable: p_vulnerable.unwrap_or_else(|| predicted.values().map(|v| v.0).fold(0.0, f32::max)),
+        predicted,
+    }
+}
+
 /// Judges `records` with `detector`: one `Item` per record, plus throughput.
 pub fn judge_records(
     records: &[Record],
@@ -94,23 +116,8 @@ pub fn judge_records(
         .iter()
         .zip(&verdicts)
         .map(|(record, verdict)| {
-            let mut predicted: BTreeMap<CweId, (f32, Vec<usize>)> = BTreeMap::new();
-            for f in &verdict.findings {
-                let e = predicted.entry(f.cwe).or_insert((0.0, Vec::new()));
-                e.0 = e.0.max(f.confidence);
-                e.1.push(f.line);
-            }
-            Item {
-                group: group(record),
-                truth: record.cwes.iter().filter_map(|c| c.parse().ok()).collect(),
-                truth_lines: record
-                    .lines
-                    .iter()
-                    .filter_map(|(c, l)| Some((c.parse::<CweId>().ok()?, l.clone())))
-                    .collect(),
-                predicted,
-                p_vulnerable: verdict.p_vulnerable(),
-            }
+            let findings = verdict.findings.iter().map(|f| (f.cwe, f.line, f.confidence));
+            item_for(record, findings, Some(verdict.p_vulnerable()))
         })
         .collect();
     Ok((items, verdicts, rate, stats.judged))
@@ -211,24 +218,14 @@ fn external_items(path: &Path, records: &[Record]) -> anyhow::Result<Vec<Item>> 
                 path.display(),
                 line.id
             );
-            let mut predicted: BTreeMap<CweId, (f32, Vec<usize>)> = BTreeMap::new();
-            for (cwe, l, c) in line.predicted {
-                let id: CweId = cwe.parse().with_context(|| format!("{}: bad CWE `{cwe}`", path.display()))?;
-                let e = predicted.entry(id).or_insert((0.0, Vec::new()));
-                e.0 = e.0.max(c);
-                e.1.push(l);
-            }
-            Ok(Item {
-                group: group(record),
-                truth: record.cwes.iter().filter_map(|c| c.parse().ok()).collect(),
-                truth_lines: record
-                    .lines
-                    .iter()
-                    .filter_map(|(c, l)| Some((c.parse::<CweId>().ok()?, l.clone())))
-                    .collect(),
-                p_vulnerable: predicted.values().map(|v| v.0).fold(0.0, f32::max),
-                predicted,
-            })
+            let findings = line
+                .predicted
+                .into_iter()
+                .map(|(cwe, l, c)| {
+                    Ok((cwe.parse::<CweId>().with_context(|| format!("{}: bad CWE `{cwe}`", path.display()))?, l, c))
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            Ok(item_for(record, findings, None))
         })
         .collect()
 }
