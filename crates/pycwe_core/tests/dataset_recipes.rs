@@ -38,3 +38,20 @@ fn every_variant_passes_review_and_cpython_parses_it() {
     let rejected = support::cpython_rejects(&codes);
     assert!(rejected.is_empty(), "CPython rejects:\n{rejected}");
 }
+
+/// Every multi-CWE job of a large plan renders: some sink pairs can never share a handler, and
+/// drawing names for one used to loop forever (`dataset build --size 2500 --seed 7` hung).
+#[test]
+fn every_multi_job_of_a_large_plan_terminates() {
+    use pycwe_core::dataset::generate::{Job, allocate, generate_job};
+    let jobs = allocate(1500, 7);
+    let mut multi = 0;
+    for (index, job) in jobs.iter().enumerate() {
+        if let Job::Multi(..) = job {
+            let pair = generate_job(job, 7, index, 0);
+            assert_eq!(pair.cwes.len(), 2, "{}", pair.family);
+            multi += 1;
+        }
+    }
+    assert!(multi > 100, "{multi} multi jobs");
+}

@@ -189,8 +189,19 @@ fn multi(rng: &mut ChaCha8Rng, index: usize, a: &Recipe, b: &Recipe) -> Pair {
             }
         }
     }
-    let (sa, sb) = *candidates.choose(rng).expect("taint sinks share web frameworks");
-    let taint = TaintPlan::draw(rng, &[sa, sb], None);
+    // Some sink pairs can never share a handler (each body assigns the other's input name): such a
+    // pair is dropped from the candidates and another drawn.
+    let (sa, sb, taint) = loop {
+        let pick =
+            (0..candidates.len()).collect::<Vec<_>>().choose(rng).copied().expect("taint sinks share web frameworks");
+        let (sa, sb) = candidates[pick];
+        match TaintPlan::try_draw(rng, &[sa, sb], None) {
+            Some(taint) => break (sa, sb, taint),
+            None => {
+                candidates.swap_remove(pick);
+            }
+        }
+    };
     let (fa, fb) = (FixChoice::draw(rng, sa), FixChoice::draw(rng, sb));
     let (vulnerable, fixed) = taint.render_twins(rng, &[(sa, fa), (sb, fb)], Flow::Direct);
     let (na, nb) = (&taint.names[0], &taint.names[1]);
@@ -329,6 +340,12 @@ struct TaintPlan {
 
 impl TaintPlan {
     fn draw(rng: &mut ChaCha8Rng, sinks: &[&Sink], framework: Option<&'static str>) -> Self {
+        Self::try_draw(rng, sinks, framework).expect("a single sink never clashes with itself")
+    }
+
+    /// `None` when the sinks' names still clash after many redraws (some sink pairs always do).
+    fn try_draw(rng: &mut ChaCha8Rng, sinks: &[&Sink], framework: Option<&'static str>) -> Option<Self> {
+        const MAX_REDRAWS: usize = 1_000;
         let frameworks = common_frameworks(sinks);
         let framework = framework.unwrap_or_else(|| *frameworks.choose(rng).expect("every sink fits some framework"));
         let mut names: Vec<Names> = Vec::new();
@@ -344,7 +361,12 @@ impl TaintPlan {
                         || assigns(sinks[j], drawn, n.get("v"))
                 })
             };
+            let mut redraws = 0;
             while clashes(&drawn, &names) {
+                redraws += 1;
+                if redraws > MAX_REDRAWS {
+                    return None;
+                }
                 drawn = Names::draw(rng, sink.input);
             }
             names.push(drawn);
@@ -359,7 +381,7 @@ impl TaintPlan {
         let mut fillers: Vec<usize> = (0..FILLERS.len()).collect();
         fillers.shuffle(rng);
         fillers.truncate(style.fillers_before + style.fillers_after);
-        TaintPlan { framework, names, handler_names, style, fillers }
+        Some(TaintPlan { framework, names, handler_names, style, fillers })
     }
 
     /// Renders the vulnerable and the fixed module from one plan.
