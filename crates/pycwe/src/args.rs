@@ -166,6 +166,10 @@ pub struct TrainArgs {
     /// Projections that get adapters (short names: q,k,v,o,gate,up,down).
     #[arg(long, value_delimiter = ',', default_value = "q,k,v,o,gate,up,down")]
     pub targets: Vec<String>,
+    /// Adapters on the top N layers only (default: every layer). The frozen layers below run once
+    /// per example instead of at every step, so an epoch costs about N / layers as much.
+    #[arg(long, conflicts_with = "full")]
+    pub lora_top_layers: Option<usize>,
     /// Train every weight instead of an adapter.
     #[arg(long)]
     pub full: bool,

@@ -29,6 +29,9 @@ pub struct PeftConfig {
     pub bias: String,
     pub fan_in_fan_out: bool,
     pub inference_mode: bool,
+    /// The layers that have adapters, when not all of them do.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layers_to_transform: Option<Vec<usize>>,
 }
 
 /// What pycwe needs to know to use an adapter safely.
@@ -195,7 +198,12 @@ pub fn save(
         return Err(AdapterError::Apply("the model has no LoRA layers to save".into()));
     }
     let mut targets: Vec<String> = Vec::new();
+    let mut layers: Vec<usize> = Vec::new();
     for (name, _) in &vars {
+        let layer = name.split('.').nth(4).and_then(|i| i.parse().ok()).expect("PEFT names carry the layer");
+        if !layers.contains(&layer) {
+            layers.push(layer);
+        }
         let target = name.rsplit('.').nth(2).unwrap_or_default().to_string();
         if !targets.contains(&target) {
             targets.push(target);
@@ -221,6 +229,7 @@ pub fn save(
         bias: "none".into(),
         fan_in_fan_out: false,
         inference_mode: true,
+        layers_to_transform: (layers.len() < model.blocks.len()).then_some(layers),
     };
     for (file, bytes) in [(WEIGHTS_FILE, weights), (CONFIG_FILE, pretty_json(&config)), (META_FILE, pretty_json(meta))]
     {

@@ -99,7 +99,7 @@ fn the_training_path_computes_what_the_inference_path_computes() {
 fn a_fresh_lora_adapter_reproduces_the_base_logits() {
     let mut m = tiny();
     let base = m.full_logits(&SEQ, Mode::Infer).unwrap();
-    m.add_lora(&TARGETS, LoraConfig { rank: 4, alpha: 8.0 }, 3).unwrap();
+    m.add_lora(&TARGETS, LoraConfig { rank: 4, alpha: 8.0 }, 3, 0).unwrap();
     let adapted = m.full_logits(&SEQ, Mode::Infer).unwrap();
     assert_eq!(max_diff(&base, &adapted), 0.0);
 }
@@ -107,7 +107,7 @@ fn a_fresh_lora_adapter_reproduces_the_base_logits() {
 #[test]
 fn every_lora_tensor_receives_a_gradient_on_the_training_path() {
     let mut m = tiny();
-    m.add_lora(&TARGETS, LoraConfig { rank: 4, alpha: 8.0 }, 3).unwrap();
+    m.add_lora(&TARGETS, LoraConfig { rank: 4, alpha: 8.0 }, 3, 0).unwrap();
     // B starts at zero, so A's gradient would be zero at step 0: give B a value first.
     for block in &m.blocks {
         for layer in [&block.q, &block.k, &block.v, &block.o, &block.gate, &block.up, &block.down] {
@@ -136,7 +136,7 @@ fn every_lora_tensor_receives_a_gradient_on_the_training_path() {
 #[test]
 fn the_fused_inference_path_cuts_the_graph_which_is_why_training_avoids_it() {
     let mut m = tiny();
-    m.add_lora(&TARGETS, LoraConfig { rank: 4, alpha: 8.0 }, 3).unwrap();
+    m.add_lora(&TARGETS, LoraConfig { rank: 4, alpha: 8.0 }, 3, 0).unwrap();
     let (a, b) = m.blocks[0].q.lora.clone().unwrap().vars.unwrap();
     b.set(&Tensor::randn(0f32, 0.1, b.shape(), &Device::Cpu).unwrap()).unwrap();
     let targets = Tensor::new(&SEQ[1..11], &Device::Cpu).unwrap();

@@ -36,7 +36,12 @@ fn meta() -> AdapterMeta {
 const PREFIX: [u32; 6] = [1, 2, 3, 4, 5, 6];
 
 fn lora(seed: u64) -> LlamaTrainee {
+    lora_from(seed, 0)
+}
+
+fn lora_from(seed: u64, from_layer: usize) -> LlamaTrainee {
     let what = Trainable::Lora {
+        from_layer,
         config: LoraConfig { rank: 4, alpha: 8.0 },
         targets: ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
             .map(String::from)
@@ -236,4 +241,30 @@ fn a_saved_adapter_loads_back_to_the_same_logits_with_peft_names() {
     let err = loaded.check_base("other", &"11".repeat(32)).unwrap_err();
     assert!(err.to_string().contains("use the adapter with its own base model"), "{err}");
     loaded.check_base("tiny", &"00".repeat(32)).unwrap();
+}
+
+#[test]
+fn adapters_on_the_top_layer_train_the_same_with_the_frozen_bottom_cached() {
+    let cfg = config(3);
+    let cached_dir = tempfile::tempdir().unwrap();
+    let mut cached = lora_from(1, 1);
+    let (_, cached_log) = train(&mut cached, &cfg, cached_dir.path(), false, &StopWhen::default());
+    let plain_dir = tempfile::tempdir().unwrap();
+    let mut plain = lora_from(1, 1);
+    plain.cache_bottom = false;
+    let (_, plain_log) = train(&mut plain, &cfg, plain_dir.path(), false, &StopWhen::default());
+    assert_eq!(cached_log.len(), plain_log.len());
+    for (a, b) in cached_log.iter().zip(&plain_log) {
+        // The cached bottom ran with inference kernels, the plain one with training ops.
+        assert!((a.loss - b.loss).abs() < 1e-4, "step {}: {} vs {}", a.step, a.loss, b.loss);
+    }
+    assert!(cached_log.last().unwrap().loss < cached_log[0].loss, "it learns");
+
+    // Only layer 1 has adapters, and PEFT is told so.
+    let adapter = Adapter::read(cached_dir.path(), &Device::Cpu).unwrap();
+    assert_eq!(adapter.config.layers_to_transform, Some(vec![1]));
+    assert!(adapter.tensors.keys().all(|k| k.contains(".layers.1.")), "{:?}", adapter.tensors.keys());
+    let mut applied = tiny();
+    adapter.apply(&mut applied).unwrap();
+    assert!(applied.blocks[0].q.lora.is_none() && applied.blocks[1].q.lora.is_some());
 }

@@ -77,12 +77,19 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<Outcome> {
         stats.records_unparsed,
         valid.len()
     );
+    let layers = model.cfg.layers;
+    let from_layer = match args.lora_top_layers {
+        None => 0,
+        Some(n) if (1..=layers).contains(&n) => layers - n,
+        Some(n) => bail!("--lora-top-layers {n}: {} has {layers} layers", args.model),
+    };
     let what = if args.full {
         Trainable::Full
     } else {
         Trainable::Lora {
             config: LoraConfig { rank: args.lora_rank, alpha: args.lora_alpha },
             targets: args.targets.iter().map(|t| full_target(t)).collect::<anyhow::Result<_>>()?,
+            from_layer,
         }
     };
     let extra = serde_json::json!({
@@ -93,6 +100,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<Outcome> {
         "lora_rank": args.lora_rank,
         "lora_alpha": args.lora_alpha,
         "targets": args.targets,
+        "lora_from_layer": from_layer,
         "none_ratio": args.none_ratio,
         "examples": stats.examples,
     });

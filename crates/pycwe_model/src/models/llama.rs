@@ -231,11 +231,11 @@ impl Llama {
         &self.device
     }
 
-    /// Adds fresh LoRA adapters (B = 0) to the named projections (`q_proj`, ...) of every block,
-    /// `A` drawn from a generator seeded with `seed`.
-    pub fn add_lora(&mut self, targets: &[&str], cfg: LoraConfig, seed: u64) -> Result<()> {
+    /// Adds fresh LoRA adapters (B = 0) to the named projections (`q_proj`, ...) of every block
+    /// from layer `from_layer` up, `A` drawn from a generator seeded with `seed`.
+    pub fn add_lora(&mut self, targets: &[&str], cfg: LoraConfig, seed: u64, from_layer: usize) -> Result<()> {
         let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(seed);
-        for block in &mut self.blocks {
+        for block in self.blocks.iter_mut().skip(from_layer) {
             for target in targets {
                 let layer = block
                     .projection_mut(target)
@@ -308,36 +308,79 @@ impl Llama {
     /// appending to `cache`. Returns hidden states `[B, T, hidden]` (T = longest row; padding
     /// positions hold garbage) after the final norm.
     pub fn step(&self, rows: &[Vec<u32>], cache: &mut KvCache, mode: Mode) -> Result<Tensor> {
+        let x = self.embed_rows(rows)?;
+        self.step_from(&x, 0, &row_lengths(rows), cache, mode)
+    }
+
+    /// The hidden states entering layer `upto` (before it; no final norm) for `rows`, appending
+    /// to `cache` the keys and values of the layers below `upto` only.
+    pub fn hidden_before(&self, rows: &[Vec<u32>], upto: usize, cache: &mut KvCache, mode: Mode) -> Result<Tensor> {
+        let x = self.embed_rows(rows)?;
+        self.run_layers(x, 0..upto, &row_lengths(rows), cache, mode)
+    }
+
+    /// Continues a step from `x`, the hidden states `[B, T, hidden]` entering layer `from` for rows
+    /// of `lengths` real tokens, through the remaining layers and the final norm. With
+    /// [`Llama::hidden_before`] this splits [`Llama::step`] in two: training adapters on the top
+    /// layers only computes the frozen bottom once per example.
+    pub fn step_from(
+        &self,
+        x: &Tensor,
+        from: usize,
+        lengths: &[usize],
+        cache: &mut KvCache,
+        mode: Mode,
+    ) -> Result<Tensor> {
+        let x = self.run_layers(x.clone(), from..self.cfg.layers, lengths, cache, mode)?;
+        rms_norm(&x, &self.norm, self.cfg.rms_eps, mode)
+    }
+
+    fn embed_rows(&self, rows: &[Vec<u32>]) -> Result<Tensor> {
         let b = rows.len();
-        assert_eq!(b, cache.rows(), "one token list per cache row");
         let t = rows.iter().map(Vec::len).max().unwrap_or(0).max(1);
-        let mut ids = Vec::with_capacity(b * t);
+        let ids: Vec<u32> = rows.iter().flat_map(|row| (0..t).map(|i| row.get(i).copied().unwrap_or(0))).collect();
+        let ids = Tensor::from_vec(ids, b * t, &self.device)?;
+        self.embed.index_select(&ids, 0)?.reshape((b, t, self.cfg.hidden))
+    }
+
+    /// Runs `x` (`[B, T, hidden]`, rows of `lengths` real tokens) through `layers`, recording the
+    /// new key slots in `cache`.
+    fn run_layers(
+        &self,
+        mut x: Tensor,
+        layers: std::ops::Range<usize>,
+        lengths: &[usize],
+        cache: &mut KvCache,
+        mode: Mode,
+    ) -> Result<Tensor> {
+        let (b, t, _) = x.dims3()?;
+        assert_eq!(b, lengths.len(), "one length per row");
+        assert_eq!(b, cache.rows(), "one token list per cache row");
         let mut pos = Vec::with_capacity(b * t);
-        for (r, row) in rows.iter().enumerate() {
+        for (r, &len) in lengths.iter().enumerate() {
             for i in 0..t {
-                ids.push(row.get(i).copied().unwrap_or(0));
-                let p = cache.lengths[r] + i.min(row.len().saturating_sub(1));
+                let p = cache.lengths[r] + i.min(len.saturating_sub(1));
                 pos.push(p.min(self.cfg.max_positions - 1) as u32);
             }
         }
         // Key slots appended by this step: real tokens are valid, padding is not.
-        for (r, row) in rows.iter().enumerate() {
+        for (r, &len) in lengths.iter().enumerate() {
             for i in 0..t {
-                cache.valid[r].push(i < row.len());
+                cache.valid[r].push(i < len);
                 cache.positions[r].push(pos[r * t + i]);
             }
-            cache.lengths[r] += row.len();
+            cache.lengths[r] += len;
         }
         let s = cache.valid[0].len();
         let mut bias = vec![0f32; b * t * s];
-        for (r, row) in rows.iter().enumerate() {
+        for (r, &len) in lengths.iter().enumerate() {
             for i in 0..t {
                 let qpos = pos[r * t + i];
                 let q_slot = s - t + i;
                 for j in 0..s {
                     // A padding query sees only itself: its output is discarded, but it must stay
                     // finite, since 0 * NaN in a later layer would leak into real rows.
-                    let visible = if i >= row.len() {
+                    let visible = if i >= len {
                         j == q_slot
                     } else {
                         cache.valid[r][j] && j <= q_slot && cache.positions[r][j] <= qpos
@@ -349,13 +392,12 @@ impl Llama {
             }
         }
         let bias = Tensor::from_vec(bias, (b, 1, t, s), &self.device)?;
-        let ids = Tensor::from_vec(ids, (b, t), &self.device)?;
         let pos = Tensor::from_vec(pos, b * t, &self.device)?;
         let hd = self.cfg.head_dim();
         let cos = self.cos.index_select(&pos, 0)?.reshape((b, t, hd / 2))?;
         let sin = self.sin.index_select(&pos, 0)?.reshape((b, t, hd / 2))?;
-        let mut x = self.embed.index_select(&ids.flatten_all()?, 0)?.reshape((b, t, self.cfg.hidden))?;
-        for (layer, block) in self.blocks.iter().enumerate() {
+        for layer in layers {
+            let block = &self.blocks[layer];
             let h = rms_norm(&x, &block.attn_norm, self.cfg.rms_eps, mode)?;
             let attn = self.attention(block, &h, &cos, &sin, &bias, cache, layer, mode)?;
             x = (x + attn)?;
@@ -363,7 +405,7 @@ impl Llama {
             let mlp = block.down.forward(&(block.gate.forward(&h)?.silu()? * block.up.forward(&h)?)?)?;
             x = (x + mlp)?;
         }
-        rms_norm(&x, &self.norm, self.cfg.rms_eps, mode)
+        Ok(x)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -420,6 +462,10 @@ impl Llama {
         let h = self.step(&[ids.to_vec()], &mut cache, mode)?;
         self.logits(&h.squeeze(0)?)
     }
+}
+
+fn row_lengths(rows: &[Vec<u32>]) -> Vec<usize> {
+    rows.iter().map(Vec::len).collect()
 }
 
 fn rope_tables(cfg: &LlamaConfig, device: &Device) -> Result<(Tensor, Tensor)> {

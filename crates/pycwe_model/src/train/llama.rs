@@ -3,8 +3,14 @@
 //! With LoRA, the shared system prefix is encoded once by the base model and its KV cache reused by
 //! every step, exactly as inference does ([`crate::chat`]). With full fine-tuning the base weights
 //! themselves change, so the prefix is re-encoded, with gradients, at every step.
+//!
+//! With adapters on the top layers only (`from_layer` > 0), the layers below are frozen and their
+//! output for an example never changes: it is computed once, the first time the example is seen,
+//! and kept in memory (about 1 MiB per example), so later steps and epochs run only the top.
 
+use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Mutex;
 
 use candle_core::{Tensor, Var};
 
@@ -15,7 +21,12 @@ use crate::models::llama::{KvCache, Llama, Mode};
 
 #[derive(Debug, Clone)]
 pub enum Trainable {
-    Lora { config: LoraConfig, targets: Vec<String> },
+    /// Adapters on `targets` in layers `from_layer..` (0: every layer).
+    Lora {
+        config: LoraConfig,
+        targets: Vec<String>,
+        from_layer: usize,
+    },
     Full,
 }
 
@@ -31,6 +42,10 @@ pub struct LlamaTrainee {
     pub meta: AdapterMeta,
     /// `base_model_name_or_path` for PEFT.
     pub hf_name: String,
+    /// Hidden states entering the first adapted layer, per example's input tokens (`[len, hidden]`).
+    bottom: Mutex<HashMap<Vec<u32>, Tensor>>,
+    /// Reuse the frozen layers' output (on by default; off only to check that reuse changes nothing).
+    pub cache_bottom: bool,
 }
 
 impl LlamaTrainee {
@@ -44,18 +59,71 @@ impl LlamaTrainee {
         hf_name: &str,
     ) -> candle_core::Result<Self> {
         let (params, frozen_prefix) = match &what {
-            Trainable::Lora { config, targets } => {
+            Trainable::Lora { config, targets, from_layer } => {
+                if *from_layer >= model.cfg.layers {
+                    candle_core::bail!("LoRA from layer {from_layer}: the model has {} layers", model.cfg.layers);
+                }
                 let mut prefix = KvCache::new(1, model.cfg.layers);
                 if !prefix_ids.is_empty() {
                     model.step(std::slice::from_ref(&prefix_ids), &mut prefix, Mode::Infer)?;
                 }
                 let targets: Vec<&str> = targets.iter().map(String::as_str).collect();
-                model.add_lora(&targets, *config, seed)?;
+                model.add_lora(&targets, *config, seed, *from_layer)?;
                 (model.lora_vars(), Some(prefix))
             }
             Trainable::Full => (model.make_all_trainable()?, None),
         };
-        Ok(LlamaTrainee { model, what, prefix_ids, frozen_prefix, params, meta, hf_name: hf_name.to_string() })
+        Ok(LlamaTrainee {
+            model,
+            what,
+            prefix_ids,
+            frozen_prefix,
+            params,
+            meta,
+            hf_name: hf_name.to_string(),
+            bottom: Mutex::new(HashMap::new()),
+            cache_bottom: true,
+        })
+    }
+
+    /// The first layer with adapters when the layers below are frozen (`None`: run every layer).
+    fn frozen_below(&self) -> Option<usize> {
+        match self.what {
+            Trainable::Lora { from_layer, .. } if from_layer > 0 && self.cache_bottom => Some(from_layer),
+            _ => None,
+        }
+    }
+
+    /// The hidden states entering layer `from` for `rows`, padded to `[B, T, hidden]`: cached rows
+    /// are reused, the others computed together and cached.
+    fn bottom_hidden(&self, rows: &[Vec<u32>], from: usize) -> candle_core::Result<Tensor> {
+        let mut bottom = self.bottom.lock().expect("no panic while holding the cache");
+        let missing: Vec<Vec<u32>> = rows.iter().filter(|r| !bottom.contains_key(*r)).cloned().collect();
+        if !missing.is_empty() {
+            let mut cache = self.prefix_cache(missing.len(), Mode::Infer)?;
+            let x = self.model.hidden_before(&missing, from, &mut cache, Mode::Infer)?;
+            for (r, row) in missing.into_iter().enumerate() {
+                // A copy, so the cache does not pin the whole batch's storage.
+                let h = x.get(r)?.narrow(0, 0, row.len())?.copy()?;
+                bottom.insert(row, h);
+            }
+        }
+        let t = rows.iter().map(Vec::len).max().unwrap_or(0).max(1);
+        let hidden = self.model.cfg.hidden;
+        let padded: Vec<Tensor> = rows
+            .iter()
+            .map(|row| {
+                let h = &bottom[row];
+                if row.len() == t {
+                    Ok(h.clone())
+                } else {
+                    // Zeros stay finite through the norms; padded positions are never read.
+                    let pad = Tensor::zeros((t - row.len(), hidden), h.dtype(), h.device())?;
+                    Tensor::cat(&[h, &pad], 0)
+                }
+            })
+            .collect::<candle_core::Result<_>>()?;
+        Tensor::stack(&padded, 0)
     }
 
     fn prefix_cache(&self, rows: usize, mode: Mode) -> candle_core::Result<KvCache> {
@@ -84,7 +152,14 @@ impl TrainModel for LlamaTrainee {
         let rows: Vec<Vec<u32>> =
             batch.iter().map(|e| e.prompt.iter().chain(&e.answer[..e.answer.len() - 1]).copied().collect()).collect();
         let mut cache = self.prefix_cache(rows.len(), mode)?;
-        let hidden = self.model.step(&rows, &mut cache, mode)?;
+        let hidden = match self.frozen_below() {
+            Some(from) => {
+                let x = self.bottom_hidden(&rows, from)?;
+                let lengths: Vec<usize> = rows.iter().map(Vec::len).collect();
+                self.model.step_from(&x, from, &lengths, &mut cache, mode)?
+            }
+            None => self.model.step(&rows, &mut cache, mode)?,
+        };
         let (b, t, h) = hidden.dims3()?;
         let mut positions = Vec::new();
         let mut targets = Vec::new();
