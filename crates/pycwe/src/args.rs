@@ -92,6 +92,10 @@ pub struct ScanArgs {
     /// Exit 0 even with findings (errors still exit 2).
     #[arg(long)]
     pub exit_zero: bool,
+    /// Only the units with lines changed since this git revision (working tree against REV;
+    /// untracked files count as changed): for CI on pull requests.
+    #[arg(long, value_name = "REV")]
+    pub diff: Option<String>,
     /// Hide findings recorded in this baseline file.
     #[arg(long)]
     pub baseline: Option<PathBuf>,

@@ -76,3 +76,39 @@ fn a_second_scan_is_served_from_the_cache_without_loading_the_model() {
     assert_eq!(second_report["findings"], first_report["findings"]);
     assert!(!String::from_utf8_lossy(&second.stderr).contains("loading"), "the model was loaded");
 }
+
+#[test]
+fn diff_scans_only_units_changed_since_a_revision() {
+    ensure_model();
+    let dir = tempfile::tempdir().unwrap();
+    let git = |args: &[&str]| {
+        let out = Command::new("git")
+            .args(["-c", "user.email=t@example.com", "-c", "user.name=t"])
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .expect("git runs");
+        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    let two_functions = "def add(a, b):\n    return a + b\n\n\ndef sub(a, b):\n    return a - b\n";
+    std::fs::write(dir.path().join("a.py"), two_functions).unwrap();
+    std::fs::write(dir.path().join("b.py"), two_functions).unwrap();
+    git(&["init", "-q"]);
+    git(&["add", "."]);
+    git(&["commit", "-qm", "start"]);
+    // One function of a.py changes, b.py does not, c.py is new (untracked).
+    std::fs::write(dir.path().join("a.py"), two_functions.replace("a - b", "b - a")).unwrap();
+    std::fs::write(dir.path().join("c.py"), "def mul(a, b):\n    return a * b\n").unwrap();
+    let out = pycwe(
+        &["scan", "--base", "--no-cache", "--no-prefilter", "--diff", "HEAD", "--output-format", "json", "."],
+        dir.path(),
+    );
+    assert!(out.status.code() != Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    let summary = &json(&out)["summary"];
+    assert_eq!(summary["files"], 2, "a.py and c.py: {summary}");
+    assert_eq!(summary["units"], 2, "sub in a.py and mul in c.py: {summary}");
+
+    let bad = pycwe(&["scan", "--base", "--diff", "no-such-rev", "."], dir.path());
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("no-such-rev"));
+}

@@ -4,6 +4,7 @@
 pub mod baseline;
 pub mod cache;
 pub mod config;
+pub mod diff;
 pub mod report;
 pub mod sarif;
 pub mod suppress;
@@ -123,7 +124,21 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
 
     // Walk, read and chunk.
     let filters = walk::Filters::new(&exclude, &args.include)?;
-    let walked = walk::walk(&paths, &filters, 2);
+    let mut walked = walk::walk(&paths, &filters, 2);
+    let changed = match &args.diff {
+        Some(rev) => {
+            let dir = if paths[0].is_dir() {
+                paths[0].clone()
+            } else {
+                paths[0].parent().map_or(".".into(), Path::to_path_buf)
+            };
+            let dir = if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir };
+            let changed = diff::changed_since(&dir, rev)?;
+            walked.files.retain(|p| changed.contains_key(&p.canonicalize().unwrap_or_else(|_| p.clone())));
+            Some(changed)
+        }
+        None => None,
+    };
     let mut errors: Vec<Problem> =
         walked.errors.iter().map(|e| Problem { path: String::new(), message: e.clone() }).collect();
     let mut warnings = Vec::new();
@@ -133,7 +148,11 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
     let mut files = Vec::new();
     for (path, result) in loaded {
         match result {
-            Ok((source, chunked)) => {
+            Ok((source, mut chunked)) => {
+                if let Some(changed) = &changed {
+                    let key = path.canonicalize().unwrap_or_else(|_| path.clone());
+                    chunked.units.retain(|u| changed.get(&key).is_some_and(|c| c.touches(u)));
+                }
                 if chunked.syntax_issue_count > 0 {
                     let first = &chunked.syntax_issues[0];
                     warnings.push(Problem {

@@ -1,0 +1,137 @@
+//! `scan --diff REV`: only the units whose lines changed since a git revision (for CI on pull
+//! requests). Git itself computes the diff (`git diff --unified=0 REV`, working tree against REV);
+//! files git does not track yet count as changed everywhere. A unit is judged when one of its
+//! lines was added or modified, or lines were deleted right inside it.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, bail};
+use pycwe_core::python::Unit;
+
+/// Changed lines of one file: 0-based, half-open ranges in the working-tree version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Changed {
+    /// A new (untracked) file: every line.
+    Everything,
+    Lines(Vec<(usize, usize)>),
+}
+
+impl Changed {
+    /// Whether `unit` has a changed line.
+    pub fn touches(&self, unit: &Unit) -> bool {
+        match self {
+            Changed::Everything => true,
+            Changed::Lines(ranges) => unit
+                .segments
+                .iter()
+                .any(|s| ranges.iter().any(|&(start, end)| start <= s.last_line && end > s.first_line)),
+        }
+    }
+}
+
+/// The changes since `rev` in the git work tree that holds `dir`, keyed by canonical path.
+pub fn changed_since(dir: &Path, rev: &str) -> anyhow::Result<HashMap<PathBuf, Changed>> {
+    if rev.starts_with('-') {
+        bail!("--diff {rev}: not a git revision");
+    }
+    let git = |args: &[&str]| -> anyhow::Result<String> {
+        let out = Command::new("git").arg("-C").arg(dir).args(args).output().context("--diff needs git on PATH")?;
+        if !out.status.success() {
+            bail!("git {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim());
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    let root = PathBuf::from(git(&["rev-parse", "--show-toplevel"])?.trim_end());
+    let diff = git(&["diff", "--unified=0", "--no-color", "--no-ext-diff", "--no-renames", rev, "--"])?;
+    let untracked = git(&["ls-files", "--others", "--exclude-standard", "--full-name"])?;
+    let canonical = |relative: &str| {
+        let path = root.join(relative);
+        path.canonicalize().unwrap_or(path)
+    };
+    let mut changed: HashMap<PathBuf, Changed> =
+        parse_unified_zero(&diff).into_iter().map(|(p, r)| (canonical(&p), Changed::Lines(r))).collect();
+    for file in untracked.lines().filter(|l| !l.is_empty()) {
+        changed.insert(canonical(file), Changed::Everything);
+    }
+    Ok(changed)
+}
+
+/// Parses `git diff --unified=0` output: for each file on the new side, the changed line ranges
+/// (0-based, half-open). A pure deletion marks the line after it, so the unit it cut into counts.
+pub fn parse_unified_zero(diff: &str) -> HashMap<String, Vec<(usize, usize)>> {
+    let mut out: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
+    let mut current: Option<String> = None;
+    for line in diff.lines() {
+        if let Some(path) = line.strip_prefix("+++ ") {
+            current = path.strip_prefix("b/").map(str::to_string);
+            if let Some(p) = &current {
+                out.entry(p.clone()).or_default();
+            }
+        } else if let (Some(hunk), Some(path)) = (line.strip_prefix("@@ "), &current) {
+            // @@ -a[,b] +c[,d] @@
+            let Some(new) = hunk.split(' ').find_map(|w| w.strip_prefix('+')) else { continue };
+            let mut parts = new.split(',');
+            let start: usize = parts.next().and_then(|s| s.parse().ok()).unwrap_or(1);
+            let count: usize = parts.next().and_then(|s| s.parse().ok()).unwrap_or(1);
+            let ranges = out.entry(path.clone()).or_default();
+            if count == 0 {
+                // Deleted lines sit after new line `start`: flag it and the next.
+                ranges.push((start.saturating_sub(1), start + 1));
+            } else {
+                ranges.push((start - 1, start - 1 + count));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DIFF: &str = "\
+diff --git a/app/db.py b/app/db.py
+index 1111111..2222222 100644
+--- a/app/db.py
++++ b/app/db.py
+@@ -10,0 +11,2 @@ def find(name):
++    q = f\"SELECT * FROM t WHERE n = '{name}'\"
++    return cur.execute(q)
+@@ -20 +22 @@ def other():
+-    return 1
++    return 2
+@@ -30,3 +31,0 @@ class A:
+-    a
+-    b
+-    c
+diff --git a/gone.py b/gone.py
+deleted file mode 100644
+--- a/gone.py
++++ /dev/null
+@@ -1,2 +0,0 @@
+-x = 1
+-y = 2
+";
+
+    #[test]
+    fn hunks_become_zero_based_ranges_on_the_new_side() {
+        let parsed = parse_unified_zero(DIFF);
+        assert_eq!(parsed.len(), 1, "{parsed:?}");
+        assert_eq!(parsed["app/db.py"], vec![(10, 12), (21, 22), (30, 32)]);
+    }
+
+    #[test]
+    fn a_unit_is_touched_when_a_segment_overlaps_a_range() {
+        use pycwe_core::python::{ChunkOptions, chunk};
+        use pycwe_core::source::SourceFile;
+        let source =
+            SourceFile::from_string("m.py", "def a():\n    return 1\n\n\ndef b():\n    return 2\n".to_string());
+        let units = chunk(&source, &ChunkOptions::default()).unwrap().units;
+        let named = |n: &str| units.iter().find(|u| u.name == n).unwrap();
+        let changed = Changed::Lines(vec![(5, 6)]);
+        assert!(changed.touches(named("b")) && !changed.touches(named("a")));
+        assert!(Changed::Everything.touches(named("a")));
+    }
+}
