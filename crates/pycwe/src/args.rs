@@ -96,6 +96,9 @@ pub struct ScanArgs {
     /// untracked files count as changed): for CI on pull requests.
     #[arg(long, value_name = "REV")]
     pub diff: Option<String>,
+    /// Warn about `# pycwe: ignore` comments that suppressed nothing in this scan.
+    #[arg(long)]
+    pub report_unused_suppressions: bool,
     /// Hide findings recorded in this baseline file.
     #[arg(long)]
     pub baseline: Option<PathBuf>,

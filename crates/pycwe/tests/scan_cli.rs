@@ -112,3 +112,18 @@ fn diff_scans_only_units_changed_since_a_revision() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("no-such-rev"));
 }
+
+#[test]
+fn unused_suppressions_are_reported_on_request() {
+    ensure_model();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ok.py"), "def add(a, b):\n    return a + b  # pycwe: ignore[CWE-89]\n").unwrap();
+    let out =
+        pycwe(&["scan", "--no-cache", "--report-unused-suppressions", "--output-format", "json", "ok.py"], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let report = json(&out);
+    assert_eq!(report["warnings"][0]["path"], "ok.py");
+    assert!(report["warnings"][0]["message"].as_str().unwrap().starts_with("line 2: unused suppression"));
+    let quiet = pycwe(&["scan", "--no-cache", "--output-format", "json", "ok.py"], dir.path());
+    assert_eq!(json(&quiet)["warnings"], serde_json::json!([]), "only on request");
+}

@@ -192,19 +192,22 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
     // Findings.
     let mut findings = Vec::new();
     let mut suppressed = 0;
-    for ((path, source, _), verdict) in files.iter().zip(&verdicts) {
+    for ((path, source, chunked), verdict) in files.iter().zip(&verdicts) {
         let shown = display_path(path);
         let line_text = |line: usize| -> &str {
             source.slice(source.lines().line_span(line.saturating_sub(1))).trim_end_matches(['\n', '\r'])
         };
+        let mut used_suppressions = BTreeSet::new();
         for f in &verdict.findings {
             if (!select.is_empty() && !select.contains(&f.cwe)) || ignore.contains(&f.cwe) {
                 continue;
             }
             let piece = &verdict.pieces[f.piece];
-            let on_line = suppress::parse(line_text(f.line));
-            let on_def = suppress::parse(line_text(piece.def_line + 1));
-            if on_line.iter().chain(&on_def).any(|s| s.covers(f.cwe)) {
+            let by = [f.line, piece.def_line + 1]
+                .into_iter()
+                .find(|&line| suppress::parse(line_text(line)).is_some_and(|s| s.covers(f.cwe)));
+            if let Some(line) = by {
+                used_suppressions.insert(line);
                 suppressed += 1;
                 continue;
             }
@@ -228,6 +231,18 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
                 unit: f.unit.clone(),
                 snippet,
             });
+        }
+        if args.report_unused_suppressions {
+            // Lines of the units this scan judged (all of them, or the changed ones with --diff).
+            let scanned = chunked.units.iter().flat_map(|u| u.segments.iter().flat_map(|s| s.first_line..=s.last_line));
+            let unused: BTreeSet<usize> = scanned
+                .map(|l| l + 1)
+                .filter(|&l| suppress::parse(line_text(l)).is_some() && !used_suppressions.contains(&l))
+                .collect();
+            warnings.extend(unused.into_iter().map(|line| Problem {
+                path: shown.clone(),
+                message: format!("line {line}: unused suppression (no finding here to ignore)"),
+            }));
         }
     }
     findings.sort_by(|a, b| (&a.path, a.line, a.cwe).cmp(&(&b.path, b.line, b.cwe)));
