@@ -145,6 +145,10 @@ pub struct EvalArgs {
     /// Only the first N records (quick checks).
     #[arg(long)]
     pub limit: Option<usize>,
+    /// Robustness probe: re-judge every record rewritten without changing its meaning and count
+    /// the verdicts that flip (comment, injection, blank, rename; or `all`).
+    #[arg(long, value_delimiter = ',')]
+    pub perturb: Vec<String>,
     /// Score another tool's verdicts instead of running a model: JSONL lines
     /// `{"id": ..., "predicted": [["CWE-89", line, confidence], ...]}`, one per record, in order.
     #[arg(long, conflicts_with_all = ["compare", "adapter", "base"])]

@@ -74,3 +74,51 @@ fn a_prediction_file_of_the_wrong_length_is_a_clear_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("1 prediction lines for 4 records"));
 }
+
+#[test]
+fn the_robustness_probe_rejudges_rewritten_records_and_counts_flips() {
+    let pull = Command::new(env!("CARGO_BIN_EXE_pycwe")).args(["model", "pull"]).output().unwrap();
+    assert!(pull.status.success(), "{}", String::from_utf8_lossy(&pull.stderr));
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("set.jsonl");
+    std::fs::write(
+        &data,
+        concat!(
+            r#"{"id": "v", "code": "import os\n\n\ndef run(cmd):\n    os.system(\"ls \" + cmd)\n", "cwes": ["CWE-78"], "lines": {"CWE-78": [5]}}"#,
+            "\n",
+            r#"{"id": "s", "code": "import subprocess\n\n\ndef run(cmd):\n    subprocess.run([\"ls\", cmd])\n", "cwes": []}"#,
+            "\n",
+        ),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_pycwe"))
+        .args(["eval", "--data"])
+        .arg(&data)
+        .args(["--perturb", "injection,rename", "--out"])
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let metrics: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("out/shipped/metrics.json")).unwrap()).unwrap();
+    let rows = metrics["perturbations"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0]["rewrite"], "injection");
+    for row in rows {
+        assert_eq!(row["flips"]["items"], 2);
+        let flipped = row["flips"]["flipped"].as_u64().unwrap();
+        assert!(flipped >= row["flips"]["silenced"].as_u64().unwrap() + row["flips"]["raised"].as_u64().unwrap());
+        assert!(flipped <= 2);
+    }
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("| injection | 2 |"), "{stdout}");
+
+    let bad = Command::new(env!("CARGO_BIN_EXE_pycwe"))
+        .args(["eval", "--data"])
+        .arg(&data)
+        .args(["--perturb", "shuffle"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--perturb shuffle"));
+}

@@ -8,6 +8,7 @@ pub mod dataset;
 pub mod detect;
 pub mod judge;
 pub mod metrics;
+pub mod perturb;
 pub mod pieces;
 pub mod prompt;
 pub mod python;

@@ -256,6 +256,37 @@ pub fn calibration(items: &[Item], bins: usize) -> Calibration {
     Calibration { bins: bins_out, ece }
 }
 
+/// How binary verdicts moved when every item was rewritten without changing its meaning (eval's
+/// robustness probe): `after[i]` is `before[i]` rewritten.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Flips {
+    pub items: usize,
+    /// Verdicts that changed either way.
+    pub flipped: usize,
+    /// Vulnerable items flagged before and missed after (what a prompt injection wants).
+    pub silenced: usize,
+    /// Items not flagged before and flagged after.
+    pub raised: usize,
+}
+
+pub fn flips(before: &[Item], after: &[Item], threshold: f32) -> Flips {
+    assert_eq!(before.len(), after.len(), "one rewritten item per item");
+    let mut out = Flips { items: before.len(), ..Flips::default() };
+    for (b, a) in before.iter().zip(after) {
+        let (was, now) = (!b.predicted_at(threshold).is_empty(), !a.predicted_at(threshold).is_empty());
+        if was != now {
+            out.flipped += 1;
+        }
+        if was && !now && !b.truth.is_empty() {
+            out.silenced += 1;
+        }
+        if !was && now {
+            out.raised += 1;
+        }
+    }
+    out
+}
+
 /// The confidence threshold with the best binary F1 on `items` (ties: the higher threshold).
 pub fn best_threshold(items: &[Item]) -> f32 {
     let mut candidates: Vec<f32> = items.iter().flat_map(|i| i.predicted.values().map(|(c, _)| *c)).collect();
@@ -343,6 +374,15 @@ mod tests {
         let m = compute(&items, 0.5, 0, 0);
         assert_eq!(m.confusions[0], Confusion { truth: "CWE-78".into(), predicted: "CWE-77".into(), count: 2 });
         assert_eq!(m.confusions.len(), 2);
+    }
+
+    #[test]
+    fn flips_count_verdicts_that_moved() {
+        let before = vec![item("a", &[89], &[(89, 0.9)]), item("b", &[], &[]), item("c", &[78], &[(78, 0.3)])];
+        let after = vec![item("a", &[89], &[]), item("b", &[], &[(22, 0.8)]), item("c", &[78], &[(78, 0.9)])];
+        // At 0.5: a silenced, b raised, c raised (0.3 was below the threshold).
+        assert_eq!(flips(&before, &after, 0.5), Flips { items: 3, flipped: 3, silenced: 1, raised: 2 });
+        assert_eq!(flips(&before, &before, 0.5), Flips { items: 3, ..Flips::default() });
     }
 
     #[test]

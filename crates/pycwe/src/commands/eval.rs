@@ -12,7 +12,8 @@ use pycwe_core::cwe::CweId;
 use pycwe_core::dataset::record::{Record, read_jsonl};
 use pycwe_core::detect::Detector;
 use pycwe_core::judge::{FileVerdict, JudgeOptions, judge_files};
-use pycwe_core::metrics::{Item, Metrics, compute};
+use pycwe_core::metrics::{Flips, Item, Metrics, compute, flips};
+use pycwe_core::perturb::{Perturbation, perturb};
 use pycwe_core::python::{ChunkOptions, ChunkedFile, chunk};
 use pycwe_core::source::SourceFile;
 use serde::{Deserialize, Serialize};
@@ -42,6 +43,59 @@ pub struct MetricsFile {
     #[serde(default)]
     pub prefilter_recall: Option<f64>,
     pub metrics: Metrics,
+    /// The robustness probe (`--perturb`), one row per rewrite.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub perturbations: Vec<PerturbationRow>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PerturbationRow {
+    pub rewrite: String,
+    pub flips: Flips,
+    pub f1: f64,
+    pub recall: f64,
+}
+
+fn perturbations(names: &[String]) -> anyhow::Result<Vec<Perturbation>> {
+    if names.iter().any(|n| n == "all") {
+        return Ok(Perturbation::ALL.to_vec());
+    }
+    names
+        .iter()
+        .map(|n| {
+            Perturbation::parse(n).with_context(|| {
+                let known: Vec<&str> = Perturbation::ALL.iter().map(|p| p.name()).collect();
+                format!("--perturb {n}: unknown rewrite (known: {}, all)", known.join(", "))
+            })
+        })
+        .collect()
+}
+
+fn perturbation_table(row: &MetricsFile) -> String {
+    let mut s = String::from(
+        "| rewrite | items | flipped | silenced | raised | F1 | recall |\n|---|---:|---:|---:|---:|---:|---:|\n",
+    );
+    let _ = writeln!(
+        s,
+        "| (none) | {} | | | | {} | {} |",
+        row.metrics.binary.tp + row.metrics.binary.fp + row.metrics.binary.tn + row.metrics.binary.fn_,
+        pct(row.metrics.binary.prf.f1),
+        pct(row.metrics.binary.prf.recall)
+    );
+    for p in &row.perturbations {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            p.rewrite,
+            p.flips.items,
+            p.flips.flipped,
+            p.flips.silenced,
+            p.flips.raised,
+            pct(p.f1),
+            pct(p.recall)
+        );
+    }
+    s
 }
 
 /// Share of labeled (record, CWE, line) triples whose line sits in a piece the detector judged.
@@ -231,6 +285,7 @@ fn external_items(path: &Path, records: &[Record]) -> anyhow::Result<Vec<Item>> 
 }
 
 pub fn run(args: &EvalArgs) -> anyhow::Result<Outcome> {
+    let rewrites = perturbations(&args.perturb)?;
     let data = data_file(&args.data);
     let mut records = read_jsonl(&data)?;
     if let Some(limit) = args.limit {
@@ -246,6 +301,7 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<Outcome> {
             judged_units: 0,
             prefilter_recall: None,
             metrics: compute(&items, args.threshold.unwrap_or(0.0), 1000, 0),
+            perturbations: Vec::new(),
         };
         if let Some(out) = &args.out {
             let dir = out.join("from-predictions");
@@ -301,6 +357,19 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<Outcome> {
         };
         let (items, verdicts, rate, judged) = judge_records(&records, &mut detector, &opts)?;
         let metrics = compute(&items, threshold, 1000, 0);
+        let mut probe = Vec::new();
+        for &p in &rewrites {
+            eprintln!("judging the records rewritten by `{}` ...", p.name());
+            let rewritten: Vec<Record> = records.iter().map(|r| perturb(r, p)).collect();
+            let (after, _, _, _) = judge_records(&rewritten, &mut detector, &opts)?;
+            let m = compute(&after, threshold, 0, 0);
+            probe.push(PerturbationRow {
+                rewrite: p.name().to_string(),
+                flips: flips(&items, &after, threshold),
+                f1: m.binary.prf.f1,
+                recall: m.binary.prf.recall,
+            });
+        }
         let row = MetricsFile {
             detector: format!("{} [{}]", adapter.label(), args.model),
             data: data.display().to_string(),
@@ -309,6 +378,7 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<Outcome> {
             judged_units: judged,
             prefilter_recall: if opts.prefilter { prefilter_recall(&records, &verdicts) } else { None },
             metrics,
+            perturbations: probe,
         };
         if let Some(out) = &args.out {
             let dir = out.join(match &adapter {
@@ -356,6 +426,10 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<Outcome> {
             row.prefilter_recall.map(|r| format!("{:.1}%", 100.0 * r)).unwrap_or_else(|| "n/a".into())
         );
         report.push_str(&per_cwe_table(&row.metrics));
+        if !row.perturbations.is_empty() {
+            let _ = write!(report, "\nRobustness probe (threshold {:.3}):\n\n", row.metrics.threshold);
+            report.push_str(&perturbation_table(row));
+        }
     }
     if let Some(out) = &args.out {
         write_file(&out.join("report.md"), report.as_bytes())?;

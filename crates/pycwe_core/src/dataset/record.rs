@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 /// The version of this record format. Bump it when a field changes meaning.
 pub const RECORD_VERSION: u32 = 1;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Record {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub id: String,
