@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+"""Scan benchmark: pycwe on a pinned real codebase next to Bandit and Ruff, in the same run.
+
+Fetches Django's sdist (`pip download --no-deps --no-binary :all: django==5.1.15`, cached in
+~/.cache/pycwe/bench; the only network use besides the peers' venv from scripts/peers.py) and
+scans its `django/` package (or `--subtree`, e.g. `django/contrib/auth`, for a shorter run):
+
+- pycwe cold (empty cache), warm (every unit from the cache) and after editing one file, each
+  with wall time and peak RSS; files, lines, units, units sent to the model and findings;
+- Bandit and Ruff (S rules) on the same tree, as time ratios.
+
+    scripts/bench_scan.py [--pycwe target/release/pycwe] [--subtree django/contrib/auth]
+
+Prints a Markdown table on stdout (progress on stderr).
+"""
+
+import argparse
+import glob
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import peers  # noqa: E402  (Bandit and Ruff, pinned, in their own venv)
+
+DJANGO = "django==5.1.15"
+CACHE = os.path.expanduser("~/.cache/pycwe/bench")
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def fetch_django():
+    os.makedirs(CACHE, exist_ok=True)
+    tree = os.path.join(CACHE, "django-5.1.15")
+    if not os.path.isdir(tree):
+        found = glob.glob(os.path.join(CACHE, "[Dd]jango-5.1.15.tar.gz"))
+        if not found:
+            log(f"downloading {DJANGO} (sdist) ...")
+            subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-binary", ":all:",
+                            DJANGO, "-d", CACHE], check=True)
+            found = glob.glob(os.path.join(CACHE, "[Dd]jango-5.1.15.tar.gz"))
+        with tarfile.open(found[0]) as tar:
+            tar.extractall(CACHE, filter="data")
+    return tree
+
+
+def timed(cmd, cwd=None):
+    """Runs cmd; returns (seconds, this child's peak RSS in MiB, stdout, stderr, exit code)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        child = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=err)
+        _, status, usage = os.wait4(child.pid, 0)
+        seconds = time.perf_counter() - start
+        child.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return seconds, usage.ru_maxrss / 1024, out.read().decode(), err.read().decode(), child.returncode
+
+
+def pycwe_scan(pycwe, tree, cache_dir):
+    cmd = [pycwe, "scan", "--isolated", "--cache-dir", cache_dir, "--output-format", "json", "--exit-zero", tree]
+    seconds, rss, stdout, stderr, code = timed(cmd)
+    if code not in (0, 1):
+        log(stderr)
+        raise SystemExit(f"pycwe scan failed with exit code {code}")
+    return seconds, rss, json.loads(stdout)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--pycwe", default="target/release/pycwe")
+    ap.add_argument("--subtree", default="django", help="part of the sdist to scan (default: django)")
+    args = ap.parse_args()
+    pycwe = os.path.abspath(args.pycwe)
+    tree = os.path.join(fetch_django(), args.subtree)
+    bindir = peers.ensure_venv()
+    work = tempfile.mkdtemp(prefix="pycwe-bench-")
+    try:
+        copy = os.path.join(work, "tree")
+        shutil.copytree(tree, copy)
+        cache_dir = os.path.join(work, "cache")
+        log("pycwe cold ...")
+        cold_s, cold_rss, cold = pycwe_scan(pycwe, copy, cache_dir)
+        log("pycwe warm ...")
+        warm_s, warm_rss, _ = pycwe_scan(pycwe, copy, cache_dir)
+        # Edit one file that has units the model judges: change one function's body.
+        edited = None
+        for path in sorted(glob.glob(os.path.join(copy, "**", "*.py"), recursive=True)):
+            text = open(path, encoding="utf-8").read()
+            if "\n    return " in text:
+                open(path, "w", encoding="utf-8").write(text.replace("\n    return ", "\n    return  ", 1))
+                edited = os.path.relpath(path, copy)
+                break
+        log(f"pycwe after editing {edited} ...")
+        edit_s, edit_rss, edit = pycwe_scan(pycwe, copy, cache_dir)
+        log("bandit ...")
+        bandit_s, bandit_rss, bandit_out, _, _ = timed([os.path.join(bindir, "bandit"), "-q", "-f", "json", "-r", copy])
+        bandit_findings = len(json.loads(bandit_out or "{}").get("results", []))
+        log("ruff ...")
+        ruff_s, ruff_rss, ruff_out, _, _ = timed([os.path.join(bindir, "ruff"), "check", "--no-cache", "--isolated",
+                                                  "--select", "S", "--output-format", "json", "--exit-zero", copy])
+        ruff_findings = len(json.loads(ruff_out or "[]"))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    s = cold["summary"]
+    print(f"# pycwe scan benchmark: {DJANGO} `{args.subtree}`\n")
+    print(f"{s['files']} files, {s['lines']} lines, {s['units']} units; {s['units_judged']} sent to the model "
+          f"({s['prefiltered_out']} kept back by the prefilter); detector: {cold['tool']['detector']}\n")
+    print("| run | seconds | lines/s | peak RSS MiB | units judged | findings | time vs Bandit |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+
+    def row(name, seconds, rss, judged, findings):
+        print(f"| {name} | {seconds:.1f} | {s['lines'] / seconds:,.0f} | {rss:.0f} | {judged} | {findings} | "
+              f"{seconds / bandit_s:.2f}x |")
+
+    row("pycwe cold", cold_s, cold_rss, s["units_judged"], s["findings"])
+    row("pycwe warm (all cached)", warm_s, warm_rss, 0, s["findings"])
+    row(f"pycwe after editing `{edited}`", edit_s, edit_rss, edit["summary"]["units_judged"],
+        edit["summary"]["findings"])
+    row(f"Bandit ({peers.BANDIT})", bandit_s, bandit_rss, "", bandit_findings)
+    row(f"Ruff S rules ({peers.RUFF})", ruff_s, ruff_rss, "", ruff_findings)
+    by_cwe = {}
+    for f in cold["findings"]:
+        by_cwe[f["cwe"]] = by_cwe.get(f["cwe"], 0) + 1
+    print("\npycwe findings by CWE (cold): " + (", ".join(f"{k} {v}" for k, v in sorted(by_cwe.items())) or "none"))
+
+
+if __name__ == "__main__":
+    main()
