@@ -433,6 +433,9 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<Outcome> {
     }
     if let Some(out) = &args.out {
         write_file(&out.join("report.md"), report.as_bytes())?;
+        let chart =
+            super::eval_chart::per_cwe_f1_svg(&rows).map_err(|e| anyhow::anyhow!("cannot draw the chart: {e}"))?;
+        write_file(&out.join("per_cwe_f1.svg"), chart.as_bytes())?;
     }
     crate::output::write_text(&report)?;
     Ok(Outcome::Clean)

@@ -6,6 +6,7 @@ mod cwe_list;
 mod dataset;
 pub mod detector;
 mod eval;
+mod eval_chart;
 mod explain;
 mod model;
 pub mod train;
