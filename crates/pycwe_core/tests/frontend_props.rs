@@ -157,7 +157,7 @@ impl pycwe_core::detect::Detector for ChaosDetector {
                     .text
                     .lines()
                     .enumerate()
-                    .filter(|(_, l)| hash(l) % 3 == 0)
+                    .filter(|(_, l)| hash(l).is_multiple_of(3))
                     .map(|(i, l)| pycwe_core::detect::UnitFinding {
                         cwe: ids[(hash(l) / 3) as usize % ids.len()],
                         line: i + 1,
