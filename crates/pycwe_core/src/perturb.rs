@@ -127,7 +127,9 @@ fn insert_at_body_starts(out: &mut Record, lines: &[&str], text: Option<&str>) {
 }
 
 /// Renames every `def NAME` of the module (and each use of NAME as a whole identifier) to
-/// `NAME_impl`; dunder methods keep their names (Python calls them by name).
+/// `NAME_impl`; dunder methods keep their names (Python calls them by name). Whole words inside
+/// strings and comments are renamed too (a route `"/run"` becomes `"/run_impl"`): a URL may change,
+/// never the data flow the label is about.
 fn rename_functions(code: &str) -> String {
     let source = SourceFile::from_string("m.py", code.to_string());
     let Ok(chunked) = chunk(&source, &ChunkOptions::default()) else { return code.to_string() };
