@@ -56,7 +56,23 @@ pub fn judge_files(
     files: &[(&SourceFile, &ChunkedFile)],
     detector: &mut dyn Detector,
     opts: &JudgeOptions,
+    cache: Option<&mut dyn PredictionCache>,
+) -> Result<(Vec<FileVerdict>, JudgeStats), DetectError> {
+    judge_files_with_progress(files, detector, opts, cache, &mut |_, _| {})
+}
+
+/// Pieces sent to the detector per call: small enough for a live progress bar and for the cache
+/// to keep most of an interrupted scan's work, large enough to batch well.
+pub const JUDGE_CHUNK: usize = 64;
+
+/// [`judge_files`], calling `progress(judged, to_judge)` after each batch of pieces the detector
+/// judged (pieces are sent shortest first, [`JUDGE_CHUNK`] at a time, each chunk cached as it is done).
+pub fn judge_files_with_progress(
+    files: &[(&SourceFile, &ChunkedFile)],
+    detector: &mut dyn Detector,
+    opts: &JudgeOptions,
     mut cache: Option<&mut dyn PredictionCache>,
+    progress: &mut dyn FnMut(usize, usize),
 ) -> Result<(Vec<FileVerdict>, JudgeStats), DetectError> {
     let measure = |line: &str| detector.line_cost(line);
     let budget = Budget { max: detector.piece_budget(), measure: &measure };
@@ -82,16 +98,20 @@ pub fn judge_files(
             }
         }
     }
-    if !todo.is_empty() {
-        let requests: Vec<UnitRequest> = todo.iter().map(|&(f, p)| verdicts[f].pieces[p].request.clone()).collect();
+    // Similar lengths in one call: the detector pads less.
+    todo.sort_by_key(|&(f, p)| verdicts[f].pieces[p].request.text.len());
+    let total = todo.len();
+    for chunk in todo.chunks(JUDGE_CHUNK) {
+        let requests: Vec<UnitRequest> = chunk.iter().map(|&(f, p)| verdicts[f].pieces[p].request.clone()).collect();
         let predictions = detector.judge(&requests)?;
-        stats.judged = requests.len();
-        for ((f, p), prediction) in todo.into_iter().zip(predictions) {
+        stats.judged += requests.len();
+        for (&(f, p), prediction) in chunk.iter().zip(predictions) {
             if let Some(c) = cache.as_deref_mut() {
                 c.put(&verdicts[f].pieces[p].request, &prediction);
             }
             verdicts[f].predictions[p] = Some(prediction);
         }
+        progress(stats.judged, total);
     }
     for verdict in &mut verdicts {
         verdict.findings = merge(&verdict.pieces, &verdict.predictions, opts.min_confidence);
@@ -180,6 +200,27 @@ mod tests {
     use crate::pieces::{Budget, approx_tokens, pieces};
     use crate::python::{ChunkOptions, chunk};
     use crate::source::SourceFile;
+
+    #[test]
+    fn progress_is_reported_per_chunk_and_chunked_judging_changes_no_verdict() {
+        let code: String =
+            (0..150).map(|i| format!("def f{i}(cmd):\n    os.system(cmd + \"{}\")\n\n\n", "x".repeat(i % 7))).collect();
+        let source = SourceFile::from_string("t.py", format!("import os\n\n\n{code}"));
+        let chunked = chunk(&source, &ChunkOptions::default()).unwrap();
+        let mut fake = FakeDetector { rules: vec![("os.system".into(), crate::cwe::CweId(78))] };
+        let opts = JudgeOptions { prefilter: true, min_confidence: 0.5 };
+        let mut seen = Vec::new();
+        let (verdicts, stats) =
+            judge_files_with_progress(&[(&source, &chunked)], &mut fake, &opts, None, &mut |done, total| {
+                seen.push((done, total))
+            })
+            .unwrap();
+        // 150 functions and the module unit (its `import os` names a sink module).
+        assert_eq!(stats.judged, 151);
+        assert_eq!(seen, vec![(64, 151), (128, 151), (151, 151)]);
+        assert_eq!(verdicts[0].findings.len(), 150);
+        assert!(verdicts[0].findings.iter().all(|f| source.lines().line_count() >= f.line && f.cwe.0 == 78));
+    }
 
     fn file_pieces(code: &str) -> Vec<Piece> {
         let source = SourceFile::from_string("t.py", code.to_string());

@@ -18,7 +18,7 @@ use anyhow::Context;
 use candle_core::Device;
 use pycwe_core::cwe::{CweId, parse_and_lookup};
 use pycwe_core::detect::{DetectError, Detector, Prediction, UnitRequest};
-use pycwe_core::judge::{JudgeOptions, judge_files};
+use pycwe_core::judge::{JudgeOptions, judge_files_with_progress};
 use pycwe_core::python::{ChunkOptions, ChunkedFile, load_and_chunk};
 use pycwe_core::source::{ReadOptions, SourceFile};
 use pycwe_model::classifier::LlamaDetector;
@@ -187,7 +187,12 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
     let refs: Vec<(&SourceFile, &ChunkedFile)> = files.iter().map(|(_, s, c)| (s, c)).collect();
     let opts = JudgeOptions { prefilter, min_confidence };
     let cache_ref = disk_cache.as_mut().map(|c| c as &mut dyn pycwe_core::judge::PredictionCache);
-    let (verdicts, stats) = judge_files(&refs, &mut detector, &opts, cache_ref)?;
+    let bar = crate::output::progress_bar(0, "judging");
+    let (verdicts, stats) = judge_files_with_progress(&refs, &mut detector, &opts, cache_ref, &mut |done, total| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    })?;
+    bar.finish_and_clear();
 
     // Findings.
     let mut findings = Vec::new();
