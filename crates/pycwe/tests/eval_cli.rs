@@ -3,6 +3,8 @@
 
 use std::process::Command;
 
+mod support;
+
 fn write_set(dir: &std::path::Path) -> std::path::PathBuf {
     let data = dir.join("set.jsonl");
     std::fs::write(
@@ -77,8 +79,7 @@ fn a_prediction_file_of_the_wrong_length_is_a_clear_error() {
 
 #[test]
 fn the_robustness_probe_rejudges_rewritten_records_and_counts_flips() {
-    let pull = Command::new(env!("CARGO_BIN_EXE_pycwe")).args(["model", "pull"]).output().unwrap();
-    assert!(pull.status.success(), "{}", String::from_utf8_lossy(&pull.stderr));
+    support::ensure_model();
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("set.jsonl");
     std::fs::write(

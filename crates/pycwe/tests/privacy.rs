@@ -5,10 +5,8 @@
 use std::path::Path;
 use std::process::Command;
 
-fn ensure_model() {
-    let pull = Command::new(env!("CARGO_BIN_EXE_pycwe")).args(["model", "pull"]).output().unwrap();
-    assert!(pull.status.success(), "{}", String::from_utf8_lossy(&pull.stderr));
-}
+mod support;
+use support::ensure_model;
 
 /// Runs pycwe with `args` under strace in `dir`; returns the network calls it made.
 fn network_calls(args: &[&str], dir: &Path) -> Vec<String> {

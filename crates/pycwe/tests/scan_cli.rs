@@ -4,13 +4,11 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+mod support;
+use support::ensure_model;
+
 fn pycwe(args: &[&str], cwd: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_pycwe")).args(args).current_dir(cwd).output().expect("the pycwe binary runs")
-}
-
-fn ensure_model() {
-    let pull = Command::new(env!("CARGO_BIN_EXE_pycwe")).args(["model", "pull"]).output().unwrap();
-    assert!(pull.status.success(), "{}", String::from_utf8_lossy(&pull.stderr));
 }
 
 fn json(o: &Output) -> serde_json::Value {

@@ -6,6 +6,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod support;
+
 /// Copies `from` into `to` with the markers removed; returns (relative path, line, CWE) per marker.
 fn strip_markers(from: &Path, to: &Path, rel: &Path, out: &mut Vec<(String, usize, String)>) {
     for entry in std::fs::read_dir(from).unwrap() {
@@ -40,8 +42,7 @@ fn strip_markers(from: &Path, to: &Path, rel: &Path, out: &mut Vec<(String, usiz
 
 #[test]
 fn the_shipped_adapter_finds_the_example_projects_weaknesses() {
-    let pull = Command::new(env!("CARGO_BIN_EXE_pycwe")).args(["model", "pull"]).output().unwrap();
-    assert!(pull.status.success(), "{}", String::from_utf8_lossy(&pull.stderr));
+    support::ensure_model();
     let example: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/bookshelf");
     let dir = tempfile::tempdir().unwrap();
     let mut markers = Vec::new();
