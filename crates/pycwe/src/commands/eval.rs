@@ -78,7 +78,7 @@ fn perturbation_table(row: &MetricsFile) -> String {
     let _ = writeln!(
         s,
         "| (none) | {} | | | | {} | {} |",
-        row.metrics.binary.tp + row.metrics.binary.fp + row.metrics.binary.tn + row.metrics.binary.fn_,
+        row.metrics.items,
         pct(row.metrics.binary.prf.f1),
         pct(row.metrics.binary.prf.recall)
     );

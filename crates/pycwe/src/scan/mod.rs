@@ -10,7 +10,7 @@ pub mod sarif;
 pub mod suppress;
 pub mod walk;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -133,8 +133,13 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
                 paths[0].parent().map_or(".".into(), Path::to_path_buf)
             };
             let dir = if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir };
-            let changed = diff::changed_since(&dir, rev)?;
-            walked.files.retain(|p| changed.contains_key(&p.canonicalize().unwrap_or_else(|_| p.clone())));
+            let by_canonical = diff::changed_since(&dir, rev)?;
+            // Keyed by the walked path from here on: each file is canonicalized once.
+            let mut changed = HashMap::new();
+            walked.files.retain(|p| {
+                let key = p.canonicalize().unwrap_or_else(|_| p.clone());
+                by_canonical.get(&key).map(|c| changed.insert(p.clone(), c.clone())).is_some()
+            });
             Some(changed)
         }
         None => None,
@@ -149,9 +154,8 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
     for (path, result) in loaded {
         match result {
             Ok((source, mut chunked)) => {
-                if let Some(changed) = &changed {
-                    let key = path.canonicalize().unwrap_or_else(|_| path.clone());
-                    chunked.units.retain(|u| changed.get(&key).is_some_and(|c| c.touches(u)));
+                if let Some(changed) = changed.as_ref().and_then(|c| c.get(&path)) {
+                    chunked.units.retain(|u| changed.touches(u));
                 }
                 if chunked.syntax_issue_count > 0 {
                     let first = &chunked.syntax_issues[0];
