@@ -1,6 +1,7 @@
 //! Greedy decoding with the pulled SmolLM2, for eyeballing: `cargo run -p pycwe_model --release --example greedy -- "prompt"`.
 use candle_core::Device;
 use pycwe_model::gguf::GgufFile;
+use pycwe_model::models::CausalLm;
 use pycwe_model::models::llama::{KvCache, Llama, Mode};
 use pycwe_model::tokenize::TextTokenizer;
 

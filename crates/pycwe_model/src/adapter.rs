@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use candle_core::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
-use crate::models::llama::{Llama, PROJECTIONS, projection_group};
+use crate::models::CausalLm;
 
 pub const WEIGHTS_FILE: &str = "adapter_model.safetensors";
 pub const CONFIG_FILE: &str = "adapter_config.json";
@@ -79,11 +79,6 @@ pub enum AdapterError {
     Apply(String),
 }
 
-/// PEFT's tensor name prefix for projection `name` of layer `i`.
-pub fn peft_path(layer: usize, name: &str) -> String {
-    format!("base_model.model.model.layers.{layer}.{}.{name}", projection_group(name))
-}
-
 impl Adapter {
     /// Reads an adapter directory.
     pub fn read(dir: &Path, device: &Device) -> Result<Self, AdapterError> {
@@ -134,13 +129,13 @@ impl Adapter {
     }
 
     /// Sets the adapter's matrices on `model`'s projections. Every tensor must find its layer.
-    pub fn apply(&self, model: &mut Llama) -> Result<(), AdapterError> {
+    pub fn apply<M: CausalLm>(&self, model: &mut M) -> Result<(), AdapterError> {
         let scale = self.config.lora_alpha / self.config.r as f64;
         let mut used = 0;
         let device = model.device().clone();
-        for (i, block) in model.blocks.iter_mut().enumerate() {
-            for name in PROJECTIONS {
-                let path = peft_path(i, name);
+        for i in 0..model.layers() {
+            for name in model.projection_names() {
+                let path = model.peft_module(i, name);
                 let (Some(a), Some(b)) = (
                     self.tensors.get(&format!("{path}.lora_A.weight")),
                     self.tensors.get(&format!("{path}.lora_B.weight")),
@@ -152,8 +147,8 @@ impl Adapter {
                         .and_then(|t| t.to_device(&device))
                         .map_err(|e| AdapterError::Apply(e.to_string()))
                 };
-                block
-                    .projection_mut(name)
+                model
+                    .projection_mut(i, name)
                     .expect("known projection")
                     .set_lora(to(a)?, to(b)?, scale)
                     .map_err(|e| AdapterError::Apply(format!("{path}: {e}")))?;
@@ -180,8 +175,8 @@ fn sha2_digest(bytes: &[u8]) -> Vec<u8> {
 }
 
 /// Writes `model`'s LoRA matrices as a PEFT adapter in `dir` (each file atomically).
-pub fn save(
-    model: &mut Llama,
+pub fn save<M: CausalLm>(
+    model: &mut M,
     rank: usize,
     alpha: f64,
     base_name_or_path: &str,
@@ -229,7 +224,7 @@ pub fn save(
         bias: "none".into(),
         fan_in_fan_out: false,
         inference_mode: true,
-        layers_to_transform: (layers.len() < model.blocks.len()).then_some(layers),
+        layers_to_transform: (layers.len() < model.layers()).then_some(layers),
     };
     for (file, bytes) in [(WEIGHTS_FILE, weights), (CONFIG_FILE, pretty_json(&config)), (META_FILE, pretty_json(meta))]
     {

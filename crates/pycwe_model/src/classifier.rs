@@ -1,4 +1,4 @@
-//! `Detector` for SmolLM2 (plus an optional adapter): ChatML prompt from `pycwe_core::prompt`, the
+//! `Detector` for any [`CausalLm`] (plus an optional adapter): the prompt from [`crate::chat`], the
 //! fixed system prefix computed once and its KV cache shared by every unit, units batched, answers
 //! decoded together under the grammar constraint.
 //!
@@ -12,17 +12,20 @@ use pycwe_core::prompt::{AnswerPrefix, parse_answer};
 
 use crate::chat;
 use crate::constrain::{AnswerVocab, pick};
-use crate::models::llama::{KvCache, Llama, Mode};
+use crate::models::llama::Llama;
+use crate::models::{CausalLm, KvCache, Mode};
 use crate::tokenize::TextTokenizer;
 
-pub struct LlamaDetector {
-    model: Llama,
+pub struct LmDetector<M: CausalLm> {
+    model: M,
     tokenizer: TextTokenizer,
     vocab: AnswerVocab,
     prefix: KvCache,
     /// Rows of the output projection for the tokens an answer can use: decoding scores only these
     /// (a few hundred) instead of all 49,152.
     answer_head: Tensor,
+    /// The output projection's bias for those tokens (CodeGen has one).
+    answer_bias: Option<Tensor>,
     answer_ids: Vec<u32>,
     /// Units judged together.
     pub batch: usize,
@@ -30,9 +33,12 @@ pub struct LlamaDetector {
     fingerprint: String,
 }
 
-impl std::fmt::Debug for LlamaDetector {
+/// SmolLM2's detector.
+pub type LlamaDetector = LmDetector<Llama>;
+
+impl<M: CausalLm> std::fmt::Debug for LmDetector<M> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LlamaDetector").field("name", &self.name).field("batch", &self.batch).finish()
+        f.debug_struct("LmDetector").field("name", &self.name).field("batch", &self.batch).finish()
     }
 }
 
@@ -40,20 +46,20 @@ fn err(e: impl std::fmt::Display) -> DetectError {
     DetectError::Model(e.to_string())
 }
 
-impl LlamaDetector {
+impl<M: CausalLm> LmDetector<M> {
     /// A detector from a base model and, optionally, an adapter (applied after the shared prefix
     /// is encoded by the base model, as training does). `fingerprint` names the weights for caches.
     pub fn new(
-        mut model: Llama,
+        mut model: M,
         tokenizer: TextTokenizer,
         name: &str,
         adapter: Option<&crate::adapter::Adapter>,
     ) -> Result<Self, DetectError> {
-        let end = tokenizer.id_of("<|im_end|>").ok_or_else(|| err("the tokenizer has no <|im_end|> token"))?;
+        let end = chat::end_of_answer(&tokenizer).map_err(err)?;
         let texts = (0..tokenizer.vocab_size() as u32).map(|id| (id, tokenizer.decode(&[id]).unwrap_or_default()));
         let vocab = AnswerVocab::new(texts, end);
         let prefix_ids = chat::prefix_tokens(&tokenizer).map_err(err)?;
-        let mut prefix = KvCache::new(1, model.cfg.layers);
+        let mut prefix = KvCache::new(1, model.layers());
         model.without_lora().step(&[prefix_ids], &mut prefix, Mode::Infer).map_err(err)?;
         let mut fingerprint = format!("{name} prompt-v{}", pycwe_core::prompt::PROMPT_VERSION);
         if let Some(adapter) = adapter {
@@ -61,14 +67,14 @@ impl LlamaDetector {
             fingerprint.push_str(&format!(" adapter-{}", adapter.sha256));
         }
         let answer_ids = vocab.token_ids();
-        let index = Tensor::new(answer_ids.as_slice(), model.device()).map_err(err)?;
-        let answer_head = model.lm_head.index_select(&index, 0).map_err(err)?;
-        Ok(LlamaDetector {
+        let (answer_head, answer_bias) = model.output_rows(&answer_ids).map_err(err)?;
+        Ok(LmDetector {
             model,
             tokenizer,
             vocab,
             prefix,
             answer_head,
+            answer_bias,
             answer_ids,
             batch: 8,
             name: name.to_string(),
@@ -147,12 +153,16 @@ impl LlamaDetector {
     }
 }
 
-impl LlamaDetector {
+impl<M: CausalLm> LmDetector<M> {
     /// Dense per-row logits over the whole vocabulary, but computed only for answer tokens (the
     /// rest are -inf, which the grammar never allows anyway).
     fn answer_logits(&self, hidden: &Tensor) -> Result<Vec<Vec<f32>>, DetectError> {
-        let scores: Vec<Vec<f32>> =
-            hidden.matmul(&self.answer_head.t().map_err(err)?).and_then(|l| l.to_vec2()).map_err(err)?;
+        let scores = hidden.matmul(&self.answer_head.t().map_err(err)?).map_err(err)?;
+        let scores = match &self.answer_bias {
+            Some(bias) => scores.broadcast_add(bias).map_err(err)?,
+            None => scores,
+        };
+        let scores: Vec<Vec<f32>> = scores.to_vec2().map_err(err)?;
         let vocab = self.tokenizer.vocab_size();
         Ok(scores
             .into_iter()
@@ -202,7 +212,7 @@ fn id_confidences(tokens: &[(String, f32)]) -> Vec<f32> {
     out
 }
 
-impl Detector for LlamaDetector {
+impl<M: CausalLm> Detector for LmDetector<M> {
     fn describe(&self) -> String {
         self.name.clone()
     }

@@ -25,9 +25,28 @@ pub enum TokenizerError {
 /// GGUF `token_type` of control tokens (`<|im_start|>` etc.): matched as special tokens.
 const TOKEN_TYPE_CONTROL: i32 = 3;
 
+/// How a model expects its prompt: SmolLM2 is a chat model (ChatML turns); CodeGen is a plain
+/// language model, prompted with headed sections and ended by its end-of-text token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Template {
+    ChatMl,
+    Plain,
+}
+
+impl Template {
+    /// The token that ends an answer.
+    pub fn end_of_answer(self) -> &'static str {
+        match self {
+            Template::ChatMl => "<|im_end|>",
+            Template::Plain => "<|endoftext|>",
+        }
+    }
+}
+
 /// A tokenizer and the special ids a prompt needs.
 #[derive(Debug, Clone)]
 pub struct TextTokenizer {
+    pub template: Template,
     inner: Tokenizer,
     /// The same tokenizer with control-token spellings treated as text (built once: cloning a
     /// tokenizer per call copies its whole vocabulary).
@@ -88,11 +107,25 @@ impl TextTokenizer {
         let mut plain = inner.clone();
         plain.set_encode_special_tokens(true);
         Ok(TextTokenizer {
+            template: Template::ChatMl,
             inner,
             plain,
             bos: id("tokenizer.ggml.bos_token_id"),
             eos: id("tokenizer.ggml.eos_token_id"),
         })
+    }
+
+    /// A Hugging Face `tokenizer.json` (a local checkpoint's), prompted as a plain language model.
+    pub fn from_file(path: &std::path::Path) -> Result<Self, TokenizerError> {
+        let inner =
+            Tokenizer::from_file(path).map_err(|e| TokenizerError::Build(format!("{}: {e}", path.display())))?;
+        let mut plain = inner.clone();
+        plain.set_encode_special_tokens(true);
+        let end = inner.token_to_id(Template::Plain.end_of_answer());
+        if end.is_none() {
+            return Err(TokenizerError::MissingToken(Template::Plain.end_of_answer().to_string()));
+        }
+        Ok(TextTokenizer { template: Template::Plain, inner, plain, bos: None, eos: end })
     }
 
     /// Token ids of `text`. Control tokens written in the text (`<|im_start|>`) become their ids.

@@ -4,6 +4,7 @@
 
 use candle_core::{Device, Tensor};
 use pycwe_model::lora::LoraConfig;
+use pycwe_model::models::CausalLm;
 use pycwe_model::models::llama::{KvCache, Llama, LlamaConfig, Mode};
 
 const TARGETS: [&str; 7] = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"];

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use candle_core::Device;
 use pycwe_model::load::load_llama;
+use pycwe_model::models::CausalLm;
 use pycwe_model::models::llama::{Llama, Mode};
 use pycwe_model::pull::{PullOptions, pull};
 use pycwe_model::registry::SMOLLM2_135M;

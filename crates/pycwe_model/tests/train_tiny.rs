@@ -5,8 +5,9 @@
 use candle_core::{Device, Tensor};
 use pycwe_model::adapter::{self, Adapter, AdapterMeta};
 use pycwe_model::lora::LoraConfig;
+use pycwe_model::models::CausalLm;
 use pycwe_model::models::llama::{Llama, LlamaConfig, Mode};
-use pycwe_model::train::llama::{LlamaTrainee, Trainable};
+use pycwe_model::train::lm::{LlamaTrainee, Trainable};
 use pycwe_model::train::{Example, Finish, LogEntry, StopWhen, TrainConfig, TrainModel, run};
 
 fn tiny() -> Llama {

@@ -12,6 +12,7 @@ use pycwe_core::python::{ChunkOptions, chunk};
 use pycwe_core::source::SourceFile;
 use pycwe_model::classifier::LlamaDetector;
 use pycwe_model::load::load_llama;
+use pycwe_model::models::CausalLm;
 use pycwe_model::models::llama::{KvCache, LlamaConfig, Mode};
 
 use super::Outcome;

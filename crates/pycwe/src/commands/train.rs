@@ -14,7 +14,7 @@ use pycwe_model::chat;
 use pycwe_model::load::{installed_path, load_llama};
 use pycwe_model::lora::LoraConfig;
 use pycwe_model::registry::known;
-use pycwe_model::train::llama::{LlamaTrainee, Trainable};
+use pycwe_model::train::lm::{LlamaTrainee, Trainable};
 use pycwe_model::train::{Finish, StopWhen, TrainConfig, data, run as train_loop};
 
 use super::Outcome;

@@ -10,7 +10,10 @@
 use candle_core::{D, DType, Device, Result, Tensor, Var};
 
 use crate::gguf::{GgufError, GgufFile, unpermute_qk};
-use crate::lora::{LoraConfig, LoraLinear};
+use crate::lora::LoraLinear;
+pub use crate::models::kv::KvCache;
+pub use crate::models::{CausalLm, Mode};
+use crate::models::{embed_rows, make_var, softmax};
 
 /// Hyperparameters, read from GGUF metadata (`llama.*`).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -47,13 +50,6 @@ impl LlamaConfig {
             max_positions: g.get_u32(&key("context_length"))? as usize,
         })
     }
-}
-
-/// Inference may use candle's fused kernels; training must not (they have no backward pass).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    Infer,
-    Train,
 }
 
 /// The projections of one block, addressable by their PEFT target names.
@@ -105,57 +101,6 @@ pub struct Llama {
     cos: Tensor,
     sin: Tensor,
     device: Device,
-}
-
-/// Per-layer keys and values of every row, plus which key slots are real tokens.
-#[derive(Debug, Clone)]
-pub struct KvCache {
-    /// Per layer: `[B, kv_heads, S, head_dim]` keys and values.
-    layers: Vec<Option<(Tensor, Tensor)>>,
-    /// Per row: whether each key slot holds a real token (padding slots never get attention).
-    valid: Vec<Vec<bool>>,
-    /// Per row: the position of each key slot.
-    positions: Vec<Vec<u32>>,
-    /// Per row: tokens seen so far (the next token's position).
-    lengths: Vec<usize>,
-}
-
-impl KvCache {
-    pub fn new(rows: usize, layers: usize) -> Self {
-        KvCache {
-            layers: vec![None; layers],
-            valid: vec![Vec::new(); rows],
-            positions: vec![Vec::new(); rows],
-            lengths: vec![0; rows],
-        }
-    }
-
-    pub fn rows(&self) -> usize {
-        self.lengths.len()
-    }
-
-    pub fn lengths(&self) -> &[usize] {
-        &self.lengths
-    }
-
-    /// A cache of one row copied to `rows` rows (a shared prompt prefix computed once).
-    pub fn repeat(&self, rows: usize) -> Result<Self> {
-        assert_eq!(self.rows(), 1, "only a one-row cache can be repeated");
-        let layers = self
-            .layers
-            .iter()
-            .map(|l| match l {
-                Some((k, v)) => Ok(Some((k.repeat((rows, 1, 1, 1))?, v.repeat((rows, 1, 1, 1))?))),
-                None => Ok(None),
-            })
-            .collect::<Result<_>>()?;
-        Ok(KvCache {
-            layers,
-            valid: vec![self.valid[0].clone(); rows],
-            positions: vec![self.positions[0].clone(); rows],
-            lengths: vec![self.lengths[0]; rows],
-        })
-    }
 }
 
 impl Llama {
@@ -231,121 +176,9 @@ impl Llama {
         &self.device
     }
 
-    /// Adds fresh LoRA adapters (B = 0) to the named projections (`q_proj`, ...) of every block
-    /// from layer `from_layer` up, `A` drawn from a generator seeded with `seed`.
-    pub fn add_lora(&mut self, targets: &[&str], cfg: LoraConfig, seed: u64, from_layer: usize) -> Result<()> {
-        let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(seed);
-        for block in self.blocks.iter_mut().skip(from_layer) {
-            for target in targets {
-                let layer = block
-                    .projection_mut(target)
-                    .ok_or_else(|| candle_core::Error::Msg(format!("unknown LoRA target `{target}`")))?;
-                layer.add_lora(cfg, &mut rng, &self.device)?;
-            }
-        }
-        Ok(())
-    }
-
-    /// The same weights with every adapter removed (the base model; tensors are shared, not copied).
-    pub fn without_lora(&self) -> Llama {
-        let mut base = self.clone();
-        for block in &mut base.blocks {
-            for name in PROJECTIONS {
-                block.projection_mut(name).expect("known projection").lora = None;
-            }
-        }
-        base
-    }
-
-    /// Every LoRA matrix, named as Hugging Face PEFT saves them
-    /// (`base_model.model.model.layers.3.self_attn.q_proj.lora_A.weight`), in a stable order.
-    pub fn lora_vars(&mut self) -> Vec<(String, Var)> {
-        let mut out = Vec::new();
-        for (i, block) in self.blocks.iter_mut().enumerate() {
-            for name in PROJECTIONS {
-                let layer = block.projection_mut(name).expect("known projection");
-                if let Some((a, b)) = layer.lora.as_ref().and_then(|pair| pair.vars.clone()) {
-                    let path = format!("base_model.model.model.layers.{i}.{}.{name}", projection_group(name));
-                    out.push((format!("{path}.lora_A.weight"), a));
-                    out.push((format!("{path}.lora_B.weight"), b));
-                }
-            }
-        }
-        out
-    }
-
-    /// Makes every weight trainable (full fine-tuning) and returns them with their Hugging Face
-    /// names. The output projection stays tied to the embedding, as in SmolLM2.
-    pub fn make_all_trainable(&mut self) -> Result<Vec<(String, Var)>> {
-        let mut out = Vec::new();
-        let mut var = |name: String, t: &mut Tensor| -> Result<()> {
-            let v = Var::from_tensor(t)?;
-            *t = v.as_tensor().clone();
-            out.push((name, v));
-            Ok(())
-        };
-        let tied = self.lm_head.id() == self.embed.id();
-        var("model.embed_tokens.weight".into(), &mut self.embed)?;
-        if tied {
-            self.lm_head = self.embed.clone();
-        } else {
-            var("lm_head.weight".into(), &mut self.lm_head)?;
-        }
-        for (i, block) in self.blocks.iter_mut().enumerate() {
-            let p = format!("model.layers.{i}");
-            var(format!("{p}.input_layernorm.weight"), &mut block.attn_norm)?;
-            var(format!("{p}.post_attention_layernorm.weight"), &mut block.mlp_norm)?;
-            for name in PROJECTIONS {
-                let layer = block.projection_mut(name).expect("known projection");
-                var(format!("{p}.{}.{name}.weight", projection_group(name)), &mut layer.weight)?;
-            }
-        }
-        var("model.norm.weight".into(), &mut self.norm)?;
-        Ok(out)
-    }
-
-    /// Runs `rows[b]` (new tokens of row `b`, possibly of different lengths) through the model,
-    /// appending to `cache`. Returns hidden states `[B, T, hidden]` (T = longest row; padding
-    /// positions hold garbage) after the final norm.
-    pub fn step(&self, rows: &[Vec<u32>], cache: &mut KvCache, mode: Mode) -> Result<Tensor> {
-        let x = self.embed_rows(rows)?;
-        self.step_from(&x, 0, &row_lengths(rows), cache, mode)
-    }
-
-    /// The hidden states entering layer `upto` (before it; no final norm) for `rows`, appending
-    /// to `cache` the keys and values of the layers below `upto` only.
-    pub fn hidden_before(&self, rows: &[Vec<u32>], upto: usize, cache: &mut KvCache, mode: Mode) -> Result<Tensor> {
-        let x = self.embed_rows(rows)?;
-        self.run_layers(x, 0..upto, &row_lengths(rows), cache, mode)
-    }
-
-    /// Continues a step from `x`, the hidden states `[B, T, hidden]` entering layer `from` for rows
-    /// of `lengths` real tokens, through the remaining layers and the final norm. With
-    /// [`Llama::hidden_before`] this splits [`Llama::step`] in two: training adapters on the top
-    /// layers only computes the frozen bottom once per example.
-    pub fn step_from(
-        &self,
-        x: &Tensor,
-        from: usize,
-        lengths: &[usize],
-        cache: &mut KvCache,
-        mode: Mode,
-    ) -> Result<Tensor> {
-        let x = self.run_layers(x.clone(), from..self.cfg.layers, lengths, cache, mode)?;
-        rms_norm(&x, &self.norm, self.cfg.rms_eps, mode)
-    }
-
-    fn embed_rows(&self, rows: &[Vec<u32>]) -> Result<Tensor> {
-        let b = rows.len();
-        let t = rows.iter().map(Vec::len).max().unwrap_or(0).max(1);
-        let ids: Vec<u32> = rows.iter().flat_map(|row| (0..t).map(|i| row.get(i).copied().unwrap_or(0))).collect();
-        let ids = Tensor::from_vec(ids, b * t, &self.device)?;
-        self.embed.index_select(&ids, 0)?.reshape((b, t, self.cfg.hidden))
-    }
-
     /// Runs `x` (`[B, T, hidden]`, rows of `lengths` real tokens) through `layers`, recording the
     /// new key slots in `cache`.
-    fn run_layers(
+    fn run_blocks(
         &self,
         mut x: Tensor,
         layers: std::ops::Range<usize>,
@@ -355,43 +188,7 @@ impl Llama {
     ) -> Result<Tensor> {
         let (b, t, _) = x.dims3()?;
         assert_eq!(b, lengths.len(), "one length per row");
-        assert_eq!(b, cache.rows(), "one token list per cache row");
-        let mut pos = Vec::with_capacity(b * t);
-        for (r, &len) in lengths.iter().enumerate() {
-            for i in 0..t {
-                let p = cache.lengths[r] + i.min(len.saturating_sub(1));
-                pos.push(p.min(self.cfg.max_positions - 1) as u32);
-            }
-        }
-        // Key slots appended by this step: real tokens are valid, padding is not.
-        for (r, &len) in lengths.iter().enumerate() {
-            for i in 0..t {
-                cache.valid[r].push(i < len);
-                cache.positions[r].push(pos[r * t + i]);
-            }
-            cache.lengths[r] += len;
-        }
-        let s = cache.valid[0].len();
-        let mut bias = vec![0f32; b * t * s];
-        for (r, &len) in lengths.iter().enumerate() {
-            for i in 0..t {
-                let qpos = pos[r * t + i];
-                let q_slot = s - t + i;
-                for j in 0..s {
-                    // A padding query sees only itself: its output is discarded, but it must stay
-                    // finite, since 0 * NaN in a later layer would leak into real rows.
-                    let visible = if i >= len {
-                        j == q_slot
-                    } else {
-                        cache.valid[r][j] && j <= q_slot && cache.positions[r][j] <= qpos
-                    };
-                    if !visible {
-                        bias[(r * t + i) * s + j] = f32::NEG_INFINITY;
-                    }
-                }
-            }
-        }
-        let bias = Tensor::from_vec(bias, (b, 1, t, s), &self.device)?;
+        let (pos, bias) = cache.append_slots(lengths, t, self.cfg.max_positions, &self.device)?;
         let pos = Tensor::from_vec(pos, b * t, &self.device)?;
         let hd = self.cfg.head_dim();
         let cos = self.cos.index_select(&pos, 0)?.reshape((b, t, hd / 2))?;
@@ -430,19 +227,12 @@ impl Llama {
             Mode::Infer => (candle_nn::rotary_emb::rope(&q, cos, sin)?, candle_nn::rotary_emb::rope(&k, cos, sin)?),
             Mode::Train => (rope_differentiable(&q, cos, sin)?, rope_differentiable(&k, cos, sin)?),
         };
-        let (k, v) = match cache.layers[layer].take() {
-            Some((pk, pv)) => (Tensor::cat(&[&pk, &k], 2)?, Tensor::cat(&[&pv, &v], 2)?),
-            None => (k, v),
-        };
-        cache.layers[layer] = Some((k.clone(), v.clone()));
+        let (k, v) = cache.extend(layer, k, v)?;
         let group = nh / nkv;
         let k = repeat_kv(&k, group)?;
         let v = repeat_kv(&v, group)?;
         let scores = (q.matmul(&k.t()?)? / (hd as f64).sqrt())?.broadcast_add(bias)?;
-        let probs = match mode {
-            Mode::Infer => candle_nn::ops::softmax_last_dim(&scores)?,
-            Mode::Train => candle_nn::ops::softmax(&scores, D::Minus1)?,
-        };
+        let probs = softmax(&scores, mode)?;
         let out = probs.matmul(&v)?.transpose(1, 2)?.reshape((b, t, nh * hd))?;
         block.o.forward(&out)
     }
@@ -456,16 +246,6 @@ impl Llama {
         hidden.broadcast_matmul(&self.lm_head.t()?)
     }
 
-    /// Logits at every position of one sequence (no cache kept): `[T, vocab]`. For tests.
-    pub fn full_logits(&self, ids: &[u32], mode: Mode) -> Result<Tensor> {
-        let mut cache = KvCache::new(1, self.cfg.layers);
-        let h = self.step(&[ids.to_vec()], &mut cache, mode)?;
-        self.logits(&h.squeeze(0)?)
-    }
-}
-
-fn row_lengths(rows: &[Vec<u32>]) -> Vec<usize> {
-    rows.iter().map(Vec::len).collect()
 }
 
 fn rope_tables(cfg: &LlamaConfig, device: &Device) -> Result<(Tensor, Tensor)> {
@@ -506,4 +286,81 @@ fn repeat_kv(x: &Tensor, group: usize) -> Result<Tensor> {
     }
     let (b, h, s, d) = x.dims4()?;
     x.unsqueeze(2)?.expand((b, h, group, s, d))?.reshape((b, h * group, s, d))
+}
+
+impl CausalLm for Llama {
+    fn layers(&self) -> usize {
+        self.cfg.layers
+    }
+
+    fn hidden_size(&self) -> usize {
+        self.cfg.hidden
+    }
+
+    fn device(&self) -> &Device {
+        &self.device
+    }
+
+    fn embed(&self, rows: &[Vec<u32>]) -> Result<Tensor> {
+        embed_rows(&self.embed, rows)
+    }
+
+    fn run_layers(
+        &self,
+        x: Tensor,
+        layers: std::ops::Range<usize>,
+        lengths: &[usize],
+        cache: &mut KvCache,
+        mode: Mode,
+    ) -> Result<Tensor> {
+        self.run_blocks(x, layers, lengths, cache, mode)
+    }
+
+    fn final_norm(&self, x: &Tensor, mode: Mode) -> Result<Tensor> {
+        rms_norm(x, &self.norm, self.cfg.rms_eps, mode)
+    }
+
+    fn logits(&self, hidden: &Tensor) -> Result<Tensor> {
+        Llama::logits(self, hidden)
+    }
+
+    fn output_rows(&self, ids: &[u32]) -> Result<(Tensor, Option<Tensor>)> {
+        let index = Tensor::new(ids, &self.device)?;
+        Ok((self.lm_head.index_select(&index, 0)?, None))
+    }
+
+    fn projection_names(&self) -> &'static [&'static str] {
+        &PROJECTIONS
+    }
+
+    fn projection_mut(&mut self, layer: usize, name: &str) -> Option<&mut LoraLinear> {
+        self.blocks.get_mut(layer)?.projection_mut(name)
+    }
+
+    fn peft_module(&self, layer: usize, name: &str) -> String {
+        format!("base_model.model.model.layers.{layer}.{}.{name}", projection_group(name))
+    }
+
+    /// The output projection stays tied to the embedding, as in SmolLM2.
+    fn make_all_trainable(&mut self) -> Result<Vec<(String, Var)>> {
+        let mut out = Vec::new();
+        let tied = self.lm_head.id() == self.embed.id();
+        make_var(&mut out, "model.embed_tokens.weight".into(), &mut self.embed)?;
+        if tied {
+            self.lm_head = self.embed.clone();
+        } else {
+            make_var(&mut out, "lm_head.weight".into(), &mut self.lm_head)?;
+        }
+        for (i, block) in self.blocks.iter_mut().enumerate() {
+            let p = format!("model.layers.{i}");
+            make_var(&mut out, format!("{p}.input_layernorm.weight"), &mut block.attn_norm)?;
+            make_var(&mut out, format!("{p}.post_attention_layernorm.weight"), &mut block.mlp_norm)?;
+            for name in PROJECTIONS {
+                let layer = block.projection_mut(name).expect("known projection");
+                make_var(&mut out, format!("{p}.{}.{name}.weight", projection_group(name)), &mut layer.weight)?;
+            }
+        }
+        make_var(&mut out, "model.norm.weight".into(), &mut self.norm)?;
+        Ok(out)
+    }
 }

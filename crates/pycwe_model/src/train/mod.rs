@@ -7,7 +7,7 @@
 pub mod adamw;
 pub mod checkpoint;
 pub mod data;
-pub mod llama;
+pub mod lm;
 pub mod schedule;
 
 use std::io::Write;

@@ -1,4 +1,5 @@
-//! SmolLM2 (Llama) as a [`TrainModel`]: LoRA on the chosen projections, or every weight (`--full`).
+//! Any [`CausalLm`] (SmolLM2, CodeGen) as a [`TrainModel`]: LoRA on the chosen projections, or
+//! every weight (`--full`).
 //!
 //! With LoRA, the shared system prefix is encoded once by the base model and its KV cache reused by
 //! every step, exactly as inference does ([`crate::chat`]). With full fine-tuning the base weights
@@ -17,7 +18,8 @@ use candle_core::{Tensor, Var};
 use super::{Example, TrainError, TrainModel};
 use crate::adapter::{AdapterMeta, pretty_json};
 use crate::lora::LoraConfig;
-use crate::models::llama::{KvCache, Llama, Mode};
+use crate::models::llama::Llama;
+use crate::models::{CausalLm, KvCache, Mode};
 
 #[derive(Debug, Clone)]
 pub enum Trainable {
@@ -31,8 +33,8 @@ pub enum Trainable {
 }
 
 #[derive(Debug)]
-pub struct LlamaTrainee {
-    pub model: Llama,
+pub struct LmTrainee<M: CausalLm> {
+    pub model: M,
     pub what: Trainable,
     prefix_ids: Vec<u32>,
     /// The prefix's KV cache from the base model (LoRA only).
@@ -48,10 +50,13 @@ pub struct LlamaTrainee {
     pub cache_bottom: bool,
 }
 
-impl LlamaTrainee {
+/// SmolLM2's trainee.
+pub type LlamaTrainee = LmTrainee<Llama>;
+
+impl<M: CausalLm> LmTrainee<M> {
     /// Prepares `model` for training: adds fresh adapters (A drawn from `seed`) or makes every weight trainable.
     pub fn new(
-        mut model: Llama,
+        mut model: M,
         what: Trainable,
         prefix_ids: Vec<u32>,
         seed: u64,
@@ -60,10 +65,10 @@ impl LlamaTrainee {
     ) -> candle_core::Result<Self> {
         let (params, frozen_prefix) = match &what {
             Trainable::Lora { config, targets, from_layer } => {
-                if *from_layer >= model.cfg.layers {
-                    candle_core::bail!("LoRA from layer {from_layer}: the model has {} layers", model.cfg.layers);
+                if *from_layer >= model.layers() {
+                    candle_core::bail!("LoRA from layer {from_layer}: the model has {} layers", model.layers());
                 }
-                let mut prefix = KvCache::new(1, model.cfg.layers);
+                let mut prefix = KvCache::new(1, model.layers());
                 if !prefix_ids.is_empty() {
                     model.step(std::slice::from_ref(&prefix_ids), &mut prefix, Mode::Infer)?;
                 }
@@ -73,7 +78,7 @@ impl LlamaTrainee {
             }
             Trainable::Full => (model.make_all_trainable()?, None),
         };
-        Ok(LlamaTrainee {
+        Ok(LmTrainee {
             model,
             what,
             prefix_ids,
@@ -109,7 +114,7 @@ impl LlamaTrainee {
             }
         }
         let t = rows.iter().map(Vec::len).max().unwrap_or(0).max(1);
-        let hidden = self.model.cfg.hidden;
+        let hidden = self.model.hidden_size();
         let padded: Vec<Tensor> = rows
             .iter()
             .map(|row| {
@@ -130,7 +135,7 @@ impl LlamaTrainee {
         match &self.frozen_prefix {
             Some(cache) => cache.repeat(rows),
             None => {
-                let mut cache = KvCache::new(1, self.model.cfg.layers);
+                let mut cache = KvCache::new(1, self.model.layers());
                 if !self.prefix_ids.is_empty() {
                     self.model.step(std::slice::from_ref(&self.prefix_ids), &mut cache, mode)?;
                 }
@@ -140,7 +145,7 @@ impl LlamaTrainee {
     }
 }
 
-impl TrainModel for LlamaTrainee {
+impl<M: CausalLm> TrainModel for LmTrainee<M> {
     fn trainable(&mut self) -> Vec<(String, Var)> {
         self.params.clone()
     }
