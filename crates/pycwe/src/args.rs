@@ -174,8 +174,9 @@ pub struct TrainArgs {
     pub lora_rank: usize,
     #[arg(long, default_value_t = 32.0)]
     pub lora_alpha: f64,
-    /// Projections that get adapters (short names: q,k,v,o,gate,up,down).
-    #[arg(long, value_delimiter = ',', default_value = "q,k,v,o,gate,up,down")]
+    /// Projections that get adapters (default: all of them; SmolLM2: q,k,v,o,gate,up,down;
+    /// CodeGen: qkv,out,fc_in,fc_out).
+    #[arg(long, value_delimiter = ',')]
     pub targets: Vec<String>,
     /// Adapters on the top N layers only (default: every layer). The frozen layers below run once
     /// per example instead of at every step, so an epoch costs about N / layers as much.
@@ -235,6 +236,21 @@ pub enum DeviceChoice {
 pub enum BenchCommand {
     /// The model runtime: load, prefill, decode, batched decode, units/s, peak RSS, against candle's f32 matmul rate.
     Model(BenchModelArgs),
+    /// The paper's CodeGen-350M-mono with random weights of the real shape (no download): a forward
+    /// pass and LoRA / top-layer training steps, against candle's f32 matmul rate.
+    Codegen(BenchCodegenArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchCodegenArgs {
+    /// Sequence length of the forward pass and the training example.
+    #[arg(long, default_value_t = 512)]
+    pub tokens: usize,
+    /// Training steps timed (after one untimed warm-up step).
+    #[arg(long, default_value_t = 2)]
+    pub steps: usize,
+    #[arg(long, default_value_t = 16)]
+    pub lora_rank: usize,
 }
 
 #[derive(Debug, Args)]

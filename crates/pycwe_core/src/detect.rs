@@ -78,6 +78,25 @@ pub trait Detector {
     }
 }
 
+/// A boxed detector is a detector (the CLI picks the model's architecture at run time).
+impl<T: Detector + ?Sized> Detector for Box<T> {
+    fn describe(&self) -> String {
+        (**self).describe()
+    }
+    fn judge(&mut self, units: &[UnitRequest]) -> Result<Vec<Prediction>, DetectError> {
+        (**self).judge(units)
+    }
+    fn line_cost(&self, line: &str) -> usize {
+        (**self).line_cost(line)
+    }
+    fn piece_budget(&self) -> usize {
+        (**self).piece_budget()
+    }
+    fn fingerprint(&self) -> String {
+        (**self).fingerprint()
+    }
+}
+
 /// Pieces' budget in tokens: training's default `--max-len` of 512 minus room for context and answer.
 pub const DEFAULT_PIECE_BUDGET: usize = 416;
 

@@ -18,7 +18,9 @@ pub const MAX_UNIT_TOKENS: usize = 1024;
 /// The system message and the opening of the user turn: identical for every unit.
 pub fn prefix_tokens(tokenizer: &TextTokenizer) -> Result<Vec<u32>, TokenizerError> {
     match tokenizer.template {
-        Template::ChatMl => tokenizer.encode(&format!("<|im_start|>system\n{}<|im_end|>\n<|im_start|>user\n", system_prompt())),
+        Template::ChatMl => {
+            tokenizer.encode(&format!("<|im_start|>system\n{}<|im_end|>\n<|im_start|>user\n", system_prompt()))
+        }
         Template::Plain => tokenizer.encode_plain(&format!("### Instructions\n{}\n### Unit\n", system_prompt())),
     }
 }

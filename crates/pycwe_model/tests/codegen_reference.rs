@@ -95,10 +95,8 @@ fn decoding_with_the_cache_and_padded_batches_equals_full_recompute() {
 #[test]
 fn the_tokenizer_json_loads_and_encodes_as_the_tokenizers_library_did() {
     let tok = TextTokenizer::from_file(&fixture("codegen-tiny/tokenizer.json")).unwrap();
-    let cases: Vec<serde_json::Value> = serde_json::from_str(
-        &std::fs::read_to_string(fixture("codegen-tiny/tokenizer_cases.json")).unwrap(),
-    )
-    .unwrap();
+    let cases: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(fixture("codegen-tiny/tokenizer_cases.json")).unwrap()).unwrap();
     assert!(!cases.is_empty());
     for case in cases {
         let text = case["text"].as_str().unwrap();
@@ -183,14 +181,13 @@ fn gradients_reach_every_adapter_matrix_and_every_weight_in_full_fine_tuning() {
 fn a_few_lora_steps_lower_the_loss_and_the_adapter_round_trips() {
     let dir = tempfile::tempdir().unwrap();
     let mut model = lora_trainee(1);
-    let cfg = TrainConfig { epochs: 15, lr: 1e-2, batch: 4, accum: 1, checkpoint_every: 1000, ..TrainConfig::default() };
+    let cfg =
+        TrainConfig { epochs: 15, lr: 1e-2, batch: 4, accum: 1, checkpoint_every: 1000, ..TrainConfig::default() };
     let mut log = Vec::new();
     let data = examples();
     let finish =
-        run(&mut model, &data, &data[..2], &cfg, dir.path(), false, &StopWhen::default(), &mut |e, _| {
-            log.push(e.loss)
-        })
-        .unwrap();
+        run(&mut model, &data, &data[..2], &cfg, dir.path(), false, &StopWhen::default(), &mut |e, _| log.push(e.loss))
+            .unwrap();
     assert!(matches!(finish, Finish::Completed { .. }));
     let (first, last) = (log[0], *log.last().unwrap());
     assert!(last < 0.5 * first, "{first} -> {last}");
@@ -207,4 +204,20 @@ fn a_few_lora_steps_lower_the_loss_and_the_adapter_round_trips() {
     let applied = fresh.full_logits(&ids, Mode::Infer).unwrap();
     // The adapter is stored in f16.
     assert!(max_diff(&trained, &applied) < 2e-2);
+}
+
+#[test]
+fn a_checkpoint_that_does_not_match_its_config_is_named_in_the_error() {
+    let dir = tempfile::tempdir().unwrap();
+    for file in ["model.safetensors", "tokenizer.json"] {
+        std::fs::copy(fixture("codegen-tiny").join(file), dir.path().join(file)).unwrap();
+    }
+    let config = std::fs::read_to_string(fixture("codegen-tiny/config.json")).unwrap();
+    std::fs::write(dir.path().join("config.json"), config.replace("\"n_layer\": 2", "\"n_layer\": 3")).unwrap();
+    let err = Codegen::from_dir(dir.path(), &Device::Cpu).unwrap_err().to_string();
+    assert!(err.contains("transformer.h.2.ln_1.weight") && err.contains("missing"), "{err}");
+
+    std::fs::write(dir.path().join("config.json"), config.replace("\"n_head\": 4", "\"n_head\": 2")).unwrap();
+    let err = Codegen::from_dir(dir.path(), &Device::Cpu).unwrap_err().to_string();
+    assert!(err.contains("config.json") && err.contains("multiple of 4"), "{err}");
 }

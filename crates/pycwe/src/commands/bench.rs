@@ -16,7 +16,7 @@ use pycwe_model::models::CausalLm;
 use pycwe_model::models::llama::{KvCache, LlamaConfig, Mode};
 
 use super::Outcome;
-use crate::args::BenchModelArgs;
+use crate::args::{BenchCodegenArgs, BenchModelArgs};
 use crate::output;
 
 /// Peak resident memory of this process (Linux `VmHWM`), in MiB.
@@ -35,16 +35,21 @@ fn flops_per_token(cfg: &LlamaConfig, context: usize) -> f64 {
     cfg.layers as f64 * 2.0 * (weights + attention)
 }
 
+/// candle's f32 matmul rate on a `[512, k] x [k, n]` product (the reference a forward pass can approach).
 fn matmul_gflops(device: &Device) -> anyhow::Result<f64> {
-    let a = Tensor::randn(0f32, 1.0, (512, 576), device)?;
-    let b = Tensor::randn(0f32, 1.0, (576, 1536), device)?;
+    matmul_gflops_of(device, 576, 1536)
+}
+
+fn matmul_gflops_of(device: &Device, k: usize, n: usize) -> anyhow::Result<f64> {
+    let a = Tensor::randn(0f32, 1.0, (512, k), device)?;
+    let b = Tensor::randn(0f32, 1.0, (k, n), device)?;
     let _ = a.matmul(&b)?; // warm up
     let reps = 20;
     let t = Instant::now();
     for _ in 0..reps {
         let _ = a.matmul(&b)?.to_dtype(DType::F32)?;
     }
-    Ok(2.0 * 512.0 * 576.0 * 1536.0 * reps as f64 / t.elapsed().as_secs_f64() / 1e9)
+    Ok(2.0 * 512.0 * (k * n) as f64 * reps as f64 / t.elapsed().as_secs_f64() / 1e9)
 }
 
 pub fn model(args: &BenchModelArgs) -> anyhow::Result<Outcome> {
@@ -122,6 +127,112 @@ pub fn model(args: &BenchModelArgs) -> anyhow::Result<Outcome> {
     let _ =
         writeln!(s, "| decode, 16 rows together | {decode_16:.1} tokens/s ({:.1}x one row) |", decode_16 / decode_1);
     let _ = writeln!(s, "| detector, 16 units in one batch | {units_per_s:.2} units/s |");
+    if let Some(rss) = peak_rss_mib() {
+        let _ = writeln!(s, "| peak RSS | {rss:.0} MiB |");
+    }
+    output::write_text(&s)?;
+    Ok(Outcome::Clean)
+}
+
+/// `pycwe bench codegen`: what the paper's model costs on this machine, measured on random weights
+/// of codegen-350M-mono's real shape (the real checkpoint has the same cost; it cannot be fetched here).
+pub fn codegen(args: &BenchCodegenArgs) -> anyhow::Result<Outcome> {
+    use pycwe_model::adapter::AdapterMeta;
+    use pycwe_model::lora::LoraConfig;
+    use pycwe_model::models::codegen::{Codegen, CodegenConfig, PROJECTIONS};
+    use pycwe_model::train::adamw::AdamW;
+    use pycwe_model::train::lm::{LmTrainee, Trainable};
+    use pycwe_model::train::{Example, TrainModel};
+
+    let device = Device::Cpu;
+    let cfg = CodegenConfig::codegen_350m_mono();
+    let (e, inner) = (cfg.n_embd, cfg.inner());
+    let reference = matmul_gflops_of(&device, e, inner)?;
+    let t = Instant::now();
+    let model = Codegen::random(cfg.clone(), 0, &device)?;
+    let init_s = t.elapsed().as_secs_f64();
+    let n = args.tokens;
+    let ids: Vec<u32> = (0..n).map(|i| (100 + (i * 7919) % 50_000) as u32).collect();
+
+    // Forward, logits at the last position (what inference needs).
+    let mut cache = KvCache::new(1, cfg.n_layer);
+    let t = Instant::now();
+    let h = model.step(std::slice::from_ref(&ids), &mut cache, Mode::Infer)?;
+    let _ = model.logits(&h.get(0)?.get(n - 1)?)?;
+    let forward_s = t.elapsed().as_secs_f64();
+    let per_token =
+        cfg.n_layer as f64 * 2.0 * (4.0 * (e * e) as f64 + 2.0 * (e * inner) as f64 + 2.0 * n as f64 * e as f64);
+    let forward_gflops = (per_token * n as f64 + 2.0 * (e * cfg.vocab_size) as f64) / forward_s / 1e9;
+
+    // One example: the prompt is all but the last 12 tokens, the answer the rest (loss only there).
+    let example = Example { prompt: ids[..n - 12].to_vec(), answer: ids[n - 12..].to_vec() };
+    let meta = AdapterMeta {
+        base_model: "codegen-350m-mono (random)".into(),
+        base_sha256: String::new(),
+        prompt_version: pycwe_core::prompt::PROMPT_VERSION,
+        training: serde_json::Value::Null,
+    };
+    let step_time = |what: Trainable| -> anyhow::Result<(f64, usize)> {
+        let mut trainee = LmTrainee::new(model.clone(), what, Vec::new(), 0, meta.clone(), "random")?;
+        let params = trainee.trainable();
+        let vars: Vec<candle_core::Var> = params.iter().map(|(_, v)| v.clone()).collect();
+        let count = vars.iter().map(|v| v.elem_count()).sum();
+        let mut opt = AdamW::new(&vars, 0.0)?;
+        let mut timed = 0.0;
+        for step in 0..=args.steps {
+            let t = Instant::now();
+            let loss = trainee.answer_loss(&[&example], true)?;
+            let grads = loss.backward()?;
+            let g: Vec<Tensor> = vars
+                .iter()
+                .map(|v| {
+                    grads.get(v.as_tensor()).cloned().unwrap_or_else(|| v.as_tensor().zeros_like().expect("zeros"))
+                })
+                .collect();
+            opt.step(&vars, &g, 1e-4)?;
+            if step > 0 {
+                timed += t.elapsed().as_secs_f64();
+            }
+        }
+        Ok((timed / args.steps.max(1) as f64, count))
+    };
+    let lora = |from_layer: usize| Trainable::Lora {
+        config: LoraConfig { rank: args.lora_rank, alpha: 2.0 * args.lora_rank as f64 },
+        targets: PROJECTIONS.map(String::from).to_vec(),
+        from_layer,
+    };
+    let (lora_all_s, lora_all_params) = step_time(lora(0))?;
+    let (lora_top_s, lora_top_params) = step_time(lora(cfg.n_layer - 4))?;
+
+    let mut s = String::new();
+    let _ = writeln!(s, "| measure | value |\n|---|---|");
+    let _ = writeln!(
+        s,
+        "| model | codegen-350m-mono shape, random weights ({} layers, n_embd {e}, f32 on CPU, {} threads) |",
+        cfg.n_layer,
+        candle_core::utils::get_num_threads()
+    );
+    let _ = writeln!(s, "| candle f32 matmul (512x{e} @ {e}x{inner}), reference | {reference:.1} GFLOP/s |");
+    let _ = writeln!(s, "| build (random init) | {init_s:.1} s |");
+    let _ = writeln!(s, "| forward, {n} tokens | {forward_s:.2} s ({:.0} tokens/s) |", n as f64 / forward_s);
+    let _ = writeln!(
+        s,
+        "| forward FLOP rate | {forward_gflops:.1} GFLOP/s = {:.0}% of the matmul reference |",
+        100.0 * forward_gflops / reference
+    );
+    let _ = writeln!(
+        s,
+        "| LoRA step, all 20 layers (r {}, {} params), {n} tokens | {lora_all_s:.2} s ({:.0} tokens/s) |",
+        args.lora_rank,
+        lora_all_params,
+        n as f64 / lora_all_s
+    );
+    let _ = writeln!(
+        s,
+        "| LoRA step, top 4 layers ({} params), {n} tokens, frozen bottom cached | {lora_top_s:.2} s ({:.0} tokens/s) |",
+        lora_top_params,
+        n as f64 / lora_top_s
+    );
     if let Some(rss) = peak_rss_mib() {
         let _ = writeln!(s, "| peak RSS | {rss:.0} MiB |");
     }

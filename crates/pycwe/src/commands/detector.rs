@@ -5,10 +5,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use candle_core::Device;
+use pycwe_core::detect::Detector;
 use pycwe_model::adapter::Adapter;
-use pycwe_model::classifier::LlamaDetector;
-use pycwe_model::load::load_llama;
-use pycwe_model::registry::known;
+use pycwe_model::classifier::LmDetector;
+use pycwe_model::load::{AnyModel, info};
 
 /// Which weights judge the code.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,10 +39,10 @@ impl AdapterChoice {
     }
 }
 
-/// Loads `model` with the chosen adapter, checked against the model's pinned hash and the prompt version.
-pub fn build(model: &str, choice: &AdapterChoice, device: &Device) -> anyhow::Result<LlamaDetector> {
-    let known_model =
-        known(model).with_context(|| format!("`{model}` is not a model pycwe can run (see `pycwe model list`)"))?;
+/// Loads `model` (known or registered) with the chosen adapter, checked against the model's hash
+/// and the prompt version.
+pub fn build(model: &str, choice: &AdapterChoice, device: &Device) -> anyhow::Result<Box<dyn Detector + Send>> {
+    let info = info(model)?;
     let adapter = match choice {
         AdapterChoice::Base => None,
         AdapterChoice::Dir(dir) => Some(Adapter::read(dir, device)?),
@@ -52,12 +52,15 @@ pub fn build(model: &str, choice: &AdapterChoice, device: &Device) -> anyhow::Re
         ),
     };
     if let Some(adapter) = &adapter {
-        adapter.check_base(model, known_model.source.sha256)?;
+        adapter.check_base(model, &info.sha256)?;
     }
-    let (llama, tokenizer) = load_llama(model, device)?;
     let name = match choice {
         AdapterChoice::Base => format!("{model} (base)"),
         _ => format!("{model} + adapter {}", &adapter.as_ref().map(|a| a.sha256.clone()).unwrap_or_default()[..12]),
     };
-    Ok(LlamaDetector::new(llama, tokenizer, &name, adapter.as_ref())?)
+    let (weights, tokenizer) = info.load(device)?;
+    Ok(match weights {
+        AnyModel::Llama(m) => Box::new(LmDetector::new(m, tokenizer, &name, adapter.as_ref())?),
+        AnyModel::Codegen(m) => Box::new(LmDetector::new(m, tokenizer, &name, adapter.as_ref())?),
+    })
 }

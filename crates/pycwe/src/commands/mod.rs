@@ -49,5 +49,6 @@ pub fn run(command: Command) -> anyhow::Result<Outcome> {
         Command::Eval(args) => eval::run(&args),
         Command::Train(args) => train::run(&args),
         Command::Bench(BenchCommand::Model(args)) => bench::model(&args),
+        Command::Bench(BenchCommand::Codegen(args)) => bench::codegen(&args),
     }
 }

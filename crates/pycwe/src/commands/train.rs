@@ -8,13 +8,15 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use candle_core::Device;
+use pycwe_core::dataset::record::Record;
 use pycwe_core::dataset::record::read_jsonl;
 use pycwe_model::adapter::AdapterMeta;
 use pycwe_model::chat;
-use pycwe_model::load::{installed_path, load_llama};
+use pycwe_model::load::{AnyModel, ModelInfo, info};
 use pycwe_model::lora::LoraConfig;
-use pycwe_model::registry::known;
-use pycwe_model::train::lm::{LlamaTrainee, Trainable};
+use pycwe_model::models::CausalLm;
+use pycwe_model::tokenize::TextTokenizer;
+use pycwe_model::train::lm::{LmTrainee, Trainable};
 use pycwe_model::train::{Finish, StopWhen, TrainConfig, data, run as train_loop};
 
 use super::Outcome;
@@ -38,17 +40,18 @@ fn data_files(data: &Path) -> (PathBuf, Option<PathBuf>) {
     }
 }
 
-fn full_target(short: &str) -> anyhow::Result<String> {
-    Ok(match short {
-        "q" | "k" | "v" | "o" | "gate" | "up" | "down" => format!("{short}_proj"),
-        s if s.ends_with("_proj") => s.to_string(),
-        other => bail!("unknown LoRA target `{other}` (use q,k,v,o,gate,up,down)"),
+/// A projection's PEFT name from its short name (`q` -> `q_proj`, `qkv` -> `qkv_proj`), checked
+/// against the projections the architecture has.
+fn full_target(short: &str, known: &[&str]) -> anyhow::Result<String> {
+    let full = [short.to_string(), format!("{short}_proj")].into_iter().find(|name| known.contains(&name.as_str()));
+    full.with_context(|| {
+        let shorts: Vec<&str> = known.iter().map(|n| n.strip_suffix("_proj").unwrap_or(n)).collect();
+        format!("unknown LoRA target `{short}` for this model (use {})", shorts.join(","))
     })
 }
 
 pub fn run(args: &TrainArgs) -> anyhow::Result<Outcome> {
-    let known_model = known(&args.model)
-        .with_context(|| format!("`{}` cannot be trained yet (supported: smollm2-135m)", args.model))?;
+    let info = info(&args.model)?;
     let device = device(args.device)?;
     let (train_path, valid_path) = data_files(&args.data);
     let train_records = read_jsonl(&train_path)?;
@@ -56,13 +59,27 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<Outcome> {
         Some(p) => read_jsonl(p)?,
         None => Vec::new(),
     };
-    let (model, tokenizer) = load_llama(&args.model, &device)?;
+    let (weights, tokenizer) = info.load(&device)?;
+    match weights {
+        AnyModel::Llama(model) => train(model, tokenizer, &info, args, &train_records, &valid_records),
+        AnyModel::Codegen(model) => train(model, tokenizer, &info, args, &train_records, &valid_records),
+    }
+}
+
+fn train<M: CausalLm>(
+    model: M,
+    tokenizer: TextTokenizer,
+    info: &ModelInfo,
+    args: &TrainArgs,
+    train_records: &[Record],
+    valid_records: &[Record],
+) -> anyhow::Result<Outcome> {
     let negatives =
         data::Negatives { per_positive: (args.none_ratio > 0.0).then_some(args.none_ratio), seed: args.seed };
-    let (train, stats) = data::examples(&train_records, &tokenizer, args.max_len, negatives)?;
+    let (train, stats) = data::examples(train_records, &tokenizer, args.max_len, negatives)?;
     // Validation keeps every unit: it measures what inference will meet.
     let (valid, _) =
-        data::examples(&valid_records, &tokenizer, args.max_len, data::Negatives { per_positive: None, seed: 0 })?;
+        data::examples(valid_records, &tokenizer, args.max_len, data::Negatives { per_positive: None, seed: 0 })?;
     eprintln!(
         "data: {} records -> {} examples ({} with findings, {} hard negatives, {} tokens); left out: {} easy negatives, {} over {} tokens, {} with unplaced labels, {} unparsable; {} validation examples",
         stats.records,
@@ -77,18 +94,23 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<Outcome> {
         stats.records_unparsed,
         valid.len()
     );
-    let layers = model.cfg.layers;
+    let layers = model.layers();
     let from_layer = match args.lora_top_layers {
         None => 0,
         Some(n) if (1..=layers).contains(&n) => layers - n,
         Some(n) => bail!("--lora-top-layers {n}: {} has {layers} layers", args.model),
+    };
+    let targets: Vec<String> = if args.targets.is_empty() {
+        model.projection_names().iter().map(|t| t.to_string()).collect()
+    } else {
+        args.targets.iter().map(|t| full_target(t, model.projection_names())).collect::<anyhow::Result<_>>()?
     };
     let what = if args.full {
         Trainable::Full
     } else {
         Trainable::Lora {
             config: LoraConfig { rank: args.lora_rank, alpha: args.lora_alpha },
-            targets: args.targets.iter().map(|t| full_target(t)).collect::<anyhow::Result<_>>()?,
+            targets: targets.clone(),
             from_layer,
         }
     };
@@ -99,7 +121,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<Outcome> {
         "full": args.full,
         "lora_rank": args.lora_rank,
         "lora_alpha": args.lora_alpha,
-        "targets": args.targets,
+        "targets": targets,
         "lora_from_layer": from_layer,
         "none_ratio": args.none_ratio,
         "examples": stats.examples,
@@ -119,14 +141,12 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<Outcome> {
     };
     let meta = AdapterMeta {
         base_model: args.model.clone(),
-        base_sha256: known_model.source.sha256.to_string(),
+        base_sha256: info.sha256.clone(),
         prompt_version: pycwe_core::prompt::PROMPT_VERSION,
         training: extra,
     };
-    // The installed file must be the pinned one, or the adapter's base hash would be a lie.
-    installed_path(&args.model)?;
     let prefix = chat::prefix_tokens(&tokenizer)?;
-    let mut trainee = LlamaTrainee::new(model, what, prefix, args.seed, meta, known_model.hf_repo)?;
+    let mut trainee = LmTrainee::new(model, what, prefix, args.seed, meta, &info.hf_name)?;
 
     let stop = Arc::new(AtomicBool::new(false));
     {

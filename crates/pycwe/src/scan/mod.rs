@@ -21,7 +21,6 @@ use pycwe_core::detect::{DetectError, Detector, Prediction, UnitRequest};
 use pycwe_core::judge::{JudgeOptions, judge_files_with_progress};
 use pycwe_core::python::{ChunkOptions, ChunkedFile, load_and_chunk};
 use pycwe_core::source::{ReadOptions, SourceFile};
-use pycwe_model::classifier::LlamaDetector;
 use rayon::prelude::*;
 
 use self::report::{JsonReport, Problem, ScanFinding, Summary, ToolInfo};
@@ -36,11 +35,12 @@ struct LazyDetector {
     device: Device,
     fingerprint: String,
     tokenizer: pycwe_model::tokenize::TextTokenizer,
-    loaded: Option<LlamaDetector>,
+    loaded: Option<Box<dyn Detector + Send>>,
 }
 
 impl LazyDetector {
     fn new(model: &str, choice: AdapterChoice, device: Device) -> anyhow::Result<Self> {
+        let tokenizer = pycwe_model::load::info(model)?.tokenizer()?;
         let adapter_id = match &choice {
             AdapterChoice::Base => "base".to_string(),
             AdapterChoice::Shipped => pycwe_model::shipped::adapter(model, &device)?
@@ -48,8 +48,6 @@ impl LazyDetector {
                 .with_context(|| format!("no adapter ships for `{model}`: pass --adapter DIR or --base"))?,
             AdapterChoice::Dir(dir) => pycwe_model::adapter::Adapter::read(dir, &device)?.sha256,
         };
-        let gguf = pycwe_model::gguf::GgufFile::open(&pycwe_model::load::installed_path(model)?)?;
-        let tokenizer = pycwe_model::tokenize::TextTokenizer::from_gguf(&gguf)?;
         Ok(LazyDetector {
             fingerprint: format!("{model} prompt-v{} {adapter_id}", pycwe_core::prompt::PROMPT_VERSION),
             model: model.to_string(),

@@ -89,13 +89,13 @@ impl CodegenConfig {
         if self.activation_function != "gelu_new" {
             return Err(format!("activation `{}` is not supported (gelu_new)", self.activation_function));
         }
-        if self.n_head == 0 || self.n_embd % self.n_head != 0 {
+        if self.n_head == 0 || !self.n_embd.is_multiple_of(self.n_head) {
             return Err(format!("n_embd {} is not a multiple of n_head {}", self.n_embd, self.n_head));
         }
-        if self.n_head % MP_NUM != 0 {
+        if !self.n_head.is_multiple_of(MP_NUM) {
             return Err(format!("n_head {} is not a multiple of {MP_NUM} (qkv_proj's layout needs it)", self.n_head));
         }
-        if self.rotary() % 2 != 0 {
+        if !self.rotary().is_multiple_of(2) {
             return Err(format!("rotary_dim {} is odd", self.rotary()));
         }
         Ok(())
@@ -169,15 +169,20 @@ pub fn read_config(dir: &Path) -> std::result::Result<CodegenConfig, CodegenErro
     Ok(cfg)
 }
 
-/// Every tensor of a weights file, by name: safetensors, or a PyTorch pickle (`.bin`).
+/// Every tensor of a weights file that candle can hold, by name: safetensors, or a PyTorch pickle
+/// (`.bin`). Tensors of other types (older checkpoints store their causal masks as bool buffers)
+/// are left out; a weight the model needs is then reported missing by name.
 fn read_tensors(path: &Path, device: &Device) -> std::result::Result<HashMap<String, Tensor>, CodegenError> {
     let err = |source| CodegenError::Weights { path: path.to_path_buf(), source };
-    let tensors: HashMap<String, Tensor> = if path.extension().is_some_and(|e| e == "safetensors") {
-        candle_core::safetensors::load(path, device).map_err(err)?
+    if path.extension().is_some_and(|e| e == "safetensors") {
+        use candle_core::safetensors::Load;
+        let bytes = std::fs::read(path).map_err(|e| err(e.into()))?;
+        let file = safetensors::SafeTensors::deserialize(&bytes)
+            .map_err(|e| err(candle_core::Error::Msg(format!("not a safetensors file: {e}"))))?;
+        Ok(file.tensors().into_iter().filter_map(|(name, view)| Some((name, view.load(device).ok()?))).collect())
     } else {
-        candle_core::pickle::read_all(path).map_err(err)?.into_iter().collect()
-    };
-    Ok(tensors)
+        Ok(candle_core::pickle::read_all(path).map_err(err)?.into_iter().collect())
+    }
 }
 
 impl Codegen {
@@ -392,7 +397,8 @@ fn rotary_tables(cfg: &CodegenConfig, device: &Device) -> Result<(Tensor, Tensor
     let rot = cfg.rotary();
     let inv: Vec<f32> = (0..rot / 2).map(|i| 1.0 / 10_000f32.powf((2 * i) as f32 / rot as f32)).collect();
     let inv = Tensor::from_vec(inv, (1, rot / 2), device)?;
-    let t = Tensor::arange(0u32, cfg.n_positions as u32, device)?.to_dtype(DType::F32)?.reshape((cfg.n_positions, 1))?;
+    let t =
+        Tensor::arange(0u32, cfg.n_positions as u32, device)?.to_dtype(DType::F32)?.reshape((cfg.n_positions, 1))?;
     let freqs = t.matmul(&inv)?;
     Ok((freqs.cos()?, freqs.sin()?))
 }

@@ -245,7 +245,6 @@ impl Llama {
         }
         hidden.broadcast_matmul(&self.lm_head.t()?)
     }
-
 }
 
 fn rope_tables(cfg: &LlamaConfig, device: &Device) -> Result<(Tensor, Tensor)> {

@@ -1,0 +1,135 @@
+//! A registered CodeGen checkpoint goes through the whole CLI: `model add` registers it, `scan`
+//! runs it, `train` fine-tunes an adapter with CodeGen's PEFT names, and `eval` loads that adapter. The checkpoint is the tiny random model the CodeGen
+//! reference test uses (`pycwe_model/tests/fixtures/codegen-tiny`), so its verdicts mean nothing:
+//! these tests check the plumbing, the reference test checks the numbers.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn checkpoint() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../pycwe_model/tests/fixtures/codegen-tiny")
+}
+
+fn pycwe(cache: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pycwe")).env("PYCWE_CACHE", cache).args(args).output().unwrap()
+}
+
+fn ok(out: &Output) -> String {
+    assert!(
+        out.status.code().is_some_and(|c| c <= 1),
+        "exit {:?}\nstderr: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn register(cache: &Path) {
+    let out = pycwe(cache, &["model", "add", "codegen-tiny", "--from", checkpoint().to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// Four records of the committed paper-sized set (two vulnerable, their fixed twins).
+fn small_set(dir: &Path) -> PathBuf {
+    let all = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/top25-500/train.jsonl"))
+        .unwrap();
+    let records: Vec<serde_json::Value> = all.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let mut picked: Vec<&serde_json::Value> = Vec::new();
+    for r in records.iter().filter(|r| !r["cwes"].as_array().unwrap().is_empty()) {
+        if let Some(twin) = records.iter().find(|t| t["id"] == r["twin"]) {
+            picked.extend([r, twin]);
+        }
+        if picked.len() == 4 {
+            break;
+        }
+    }
+    let text: String = picked.iter().map(|r| format!("{r}\n")).collect();
+    let path = dir.join("set");
+    std::fs::create_dir_all(&path).unwrap();
+    std::fs::write(path.join("train.jsonl"), &text).unwrap();
+    path
+}
+
+#[test]
+fn a_registered_codegen_checkpoint_scans_trains_and_evaluates() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    register(&cache);
+    let list = ok(&pycwe(&cache, &["model", "list"]));
+    assert!(list.lines().any(|l| l.contains("codegen-tiny") && l.contains("codegen")), "{list}");
+
+    // Scan: the model judges every unit (no prefilter) and the answers parse into a report.
+    let project = dir.path().join("project");
+    std::fs::create_dir_all(&project).unwrap();
+    std::fs::write(project.join("app.py"), "import os\n\ndef run(cmd):\n    os.system(cmd)\n").unwrap();
+    let scan = ok(&Command::new(env!("CARGO_BIN_EXE_pycwe"))
+        .env("PYCWE_CACHE", &cache)
+        .current_dir(&project)
+        .args(["scan", "--model", "codegen-tiny", "--base", "--no-prefilter", "--no-cache", "--output-format", "json"])
+        .arg("--isolated")
+        .arg(".")
+        .output()
+        .unwrap());
+    let report: serde_json::Value = serde_json::from_str(&scan).unwrap();
+    assert!(report.to_string().contains("codegen-tiny"), "the report names the model: {report}");
+
+    // Train one epoch of LoRA on four records: the adapter carries CodeGen's PEFT names.
+    let data = small_set(dir.path());
+    let run = dir.path().join("run");
+    let out = pycwe(
+        &cache,
+        &[
+            "train",
+            "--model",
+            "codegen-tiny",
+            "--data",
+            data.to_str().unwrap(),
+            "--out",
+            run.to_str().unwrap(),
+            "--epochs",
+            "1",
+            "--lora-rank",
+            "2",
+            "--accum",
+            "1",
+            "--max-len",
+            "2048",
+        ],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let config: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("adapter_config.json")).unwrap()).unwrap();
+    let mut targets: Vec<&str> =
+        config["target_modules"].as_array().unwrap().iter().filter_map(|t| t.as_str()).collect();
+    targets.sort();
+    assert_eq!(targets, ["fc_in", "fc_out", "out_proj", "qkv_proj"]);
+
+    // Eval with that adapter.
+    let out = pycwe(
+        &cache,
+        &[
+            "eval",
+            "--model",
+            "codegen-tiny",
+            "--adapter",
+            run.to_str().unwrap(),
+            "--data",
+            data.join("train.jsonl").to_str().unwrap(),
+            "--no-prefilter",
+            "--out",
+            dir.path().join("eval").to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("codegen-tiny"), "{stdout}");
+}
+
+#[test]
+fn an_unknown_model_name_says_how_to_register_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = pycwe(dir.path(), &["scan", "--model", "codegen-350m-mono", "--no-cache", "."]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("pycwe model add codegen-350m-mono --from DIR"), "{err}");
+}
