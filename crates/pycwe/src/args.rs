@@ -108,6 +108,10 @@ pub struct ScanArgs {
     /// Ignore `pyproject.toml` / `pycwe.toml`.
     #[arg(long)]
     pub isolated: bool,
+    /// Decode answers with Q8_0 copies of the weights (prefill stays f32): 2x faster for one
+    /// unit at a time on CPU, little gain for batches (`pycwe bench model`); near-ties may flip.
+    #[arg(long)]
+    pub q8_decode: bool,
     #[arg(long, value_enum, default_value_t = DeviceChoice::Cpu)]
     pub device: DeviceChoice,
 }
@@ -156,6 +160,10 @@ pub struct EvalArgs {
     /// The detector's name in the table (with --from-predictions).
     #[arg(long, default_value = "external tool")]
     pub name: String,
+    /// Decode answers with Q8_0 copies of the weights (prefill stays f32): 2x faster for one
+    /// unit at a time on CPU, little gain for batches (`pycwe bench model`); near-ties may flip.
+    #[arg(long)]
+    pub q8_decode: bool,
     #[arg(long, value_enum, default_value_t = DeviceChoice::Cpu)]
     pub device: DeviceChoice,
 }

@@ -82,6 +82,14 @@ impl<M: CausalLm> LmDetector<M> {
         })
     }
 
+    /// Decode steps read Q8_0 copies of the weights instead of f32 (prefill stays f32). The
+    /// answers can differ from f32 decoding only where two tokens are nearly tied.
+    pub fn use_q8_decode(&mut self) -> Result<(), DetectError> {
+        self.model.quantize_for_decode().map_err(err)?;
+        self.fingerprint.push_str(" q8-decode");
+        Ok(())
+    }
+
     fn judge_batch(&self, units: &[UnitRequest]) -> Result<Vec<Prediction>, DetectError> {
         let rows: Vec<Vec<u32>> =
             units.iter().map(|u| chat::unit_tokens(&self.tokenizer, u).map_err(err)).collect::<Result<_, _>>()?;

@@ -2,7 +2,14 @@
 //! `B` starts at zero, so a fresh adapter leaves the model exactly as it was; only `A` and `B` are
 //! trainable (`Var`s), the base weight is a plain tensor.
 
-use candle_core::{DType, Device, Result, Tensor, Var};
+use candle_core::quantized::{GgmlDType, QMatMul, QTensor};
+use candle_core::{DType, Device, Module, Result, Tensor, Var};
+
+/// Inference inputs of at most this many rows (decode steps: one token per unit in a batch) use
+/// the Q8_0 copy of the weight when there is one: a decode step is bound by reading the weights,
+/// and Q8_0 reads a quarter of f32's bytes. Longer inputs (prefill) stay in f32, where the
+/// matrix-matrix kernel is faster.
+pub const Q8_MAX_ROWS: usize = 32;
 
 /// Shape and scale of an adapter, with PEFT's field names.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -31,11 +38,21 @@ pub struct LoraLinear {
     /// `[out, in]`, frozen unless full fine-tuning made it a variable.
     pub weight: Tensor,
     pub lora: Option<LoraPair>,
+    /// A Q8_0 copy of `weight` for decode steps (see [`Q8_MAX_ROWS`]); inference only.
+    pub q8: Option<QMatMul>,
 }
 
 impl LoraLinear {
     pub fn new(weight: Tensor) -> Self {
-        LoraLinear { weight, lora: None }
+        LoraLinear { weight, lora: None, q8: None }
+    }
+
+    /// Adds the Q8_0 copy of the weight that decode steps use (the input width must be a
+    /// multiple of 32, Q8_0's block).
+    pub fn quantize_for_decode(&mut self) -> Result<()> {
+        let q = QTensor::quantize(&self.weight.detach(), GgmlDType::Q8_0)?;
+        self.q8 = Some(QMatMul::from_qtensor(q)?);
+        Ok(())
     }
 
     pub fn out_dim(&self) -> usize {
@@ -81,7 +98,10 @@ impl LoraLinear {
 
     /// `x` is `[..., in]`; returns `[..., out]`.
     pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        let base = if x.track_op() && !self.weight.track_op() && x.device().is_cpu() {
+        let rows = x.elem_count() / self.in_dim().max(1);
+        let base = if let Some(q8) = self.q8.as_ref().filter(|_| !x.track_op() && rows <= Q8_MAX_ROWS) {
+            q8.forward(x)?
+        } else if x.track_op() && !self.weight.track_op() && x.device().is_cpu() {
             // Training an adapter: candle's matmul backward would also compute the gradient of the
             // frozen weight (a full `[out, in]` product per step, thrown away).
             x.apply_op1(FrozenLinear { weight: self.weight.clone() })?
@@ -166,6 +186,25 @@ mod tests {
         let changed = layer.forward(&x).unwrap();
         let diff = (base - changed).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
         assert!(diff > 1e-3);
+    }
+
+    #[test]
+    fn the_q8_copy_serves_short_inputs_only_and_stays_close_to_f32() {
+        let dev = Device::Cpu;
+        let w = Tensor::randn(0f32, 1.0, (48, 64), &dev).unwrap();
+        let mut layer = LoraLinear::new(w);
+        let short = Tensor::randn(0f32, 1.0, (2, 1, 64), &dev).unwrap();
+        let long = Tensor::randn(0f32, 1.0, (1, Q8_MAX_ROWS + 1, 64), &dev).unwrap();
+        let (f32_short, f32_long) = (layer.forward(&short).unwrap(), layer.forward(&long).unwrap());
+        layer.quantize_for_decode().unwrap();
+        let (q8_short, q8_long) = (layer.forward(&short).unwrap(), layer.forward(&long).unwrap());
+        let diff =
+            |a: &Tensor, b: &Tensor| (a - b).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
+        // Prefill-sized inputs are untouched; decode-sized ones differ by Q8_0's rounding only.
+        assert_eq!(diff(&f32_long, &q8_long), 0.0);
+        let d = diff(&f32_short, &q8_short);
+        let scale = f32_short.abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
+        assert!(d > 0.0 && d < 0.03 * scale, "{d} of {scale}");
     }
 
     #[test]

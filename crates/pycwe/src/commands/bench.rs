@@ -72,7 +72,7 @@ pub fn model(args: &BenchModelArgs) -> anyhow::Result<Outcome> {
     let prefill_gflops = prefill_flops / prefill_s / 1e9;
 
     // Decode: one row, then 16 rows together, each after a 32-token prompt.
-    let decode = |rows: usize| -> anyhow::Result<f64> {
+    let decode = |model: &pycwe_model::models::llama::Llama, rows: usize| -> anyhow::Result<f64> {
         let mut cache = KvCache::new(rows, cfg.layers);
         model.step(&vec![ids[..32].to_vec(); rows], &mut cache, Mode::Infer)?;
         let t = Instant::now();
@@ -82,8 +82,12 @@ pub fn model(args: &BenchModelArgs) -> anyhow::Result<Outcome> {
         }
         Ok((rows * args.decode_steps) as f64 / t.elapsed().as_secs_f64())
     };
-    let decode_1 = decode(1)?;
-    let decode_16 = decode(16)?;
+    let decode_1 = decode(&model, 1)?;
+    let decode_16 = decode(&model, 16)?;
+    let mut q8 = model.clone();
+    q8.quantize_for_decode()?;
+    let q8_decode_1 = decode(&q8, 1)?;
+    let q8_decode_16 = decode(&q8, 16)?;
 
     // Units/s: the detector judging 16 units (the catalog's examples), system prefix already cached.
     let mut units = Vec::new();
@@ -97,8 +101,13 @@ pub fn model(args: &BenchModelArgs) -> anyhow::Result<Outcome> {
     let mut detector = LlamaDetector::new(model, tokenizer, &args.model, None)?;
     detector.batch = 16;
     let t = Instant::now();
-    detector.judge(&units)?;
+    let f32_answers = detector.judge(&units)?;
     let units_per_s = units.len() as f64 / t.elapsed().as_secs_f64();
+    detector.use_q8_decode()?;
+    let t = Instant::now();
+    let q8_answers = detector.judge(&units)?;
+    let q8_units_per_s = units.len() as f64 / t.elapsed().as_secs_f64();
+    let same = f32_answers.iter().zip(&q8_answers).filter(|(a, b)| a.answer == b.answer).count();
 
     let mut s = String::new();
     let _ = writeln!(s, "| measure | value |\n|---|---|");
@@ -126,7 +135,23 @@ pub fn model(args: &BenchModelArgs) -> anyhow::Result<Outcome> {
     let _ = writeln!(s, "| decode, 1 row | {decode_1:.1} tokens/s |");
     let _ =
         writeln!(s, "| decode, 16 rows together | {decode_16:.1} tokens/s ({:.1}x one row) |", decode_16 / decode_1);
-    let _ = writeln!(s, "| detector, 16 units in one batch | {units_per_s:.2} units/s |");
+    let _ = writeln!(
+        s,
+        "| decode with Q8_0 weights, 1 row | {q8_decode_1:.1} tokens/s ({:.1}x f32) |",
+        q8_decode_1 / decode_1
+    );
+    let _ = writeln!(
+        s,
+        "| decode with Q8_0 weights, 16 rows together | {q8_decode_16:.1} tokens/s ({:.1}x f32) |",
+        q8_decode_16 / decode_16
+    );
+    let _ = writeln!(s, "| detector, 16 units in one batch, f32 | {units_per_s:.2} units/s |");
+    let _ = writeln!(
+        s,
+        "| detector, 16 units in one batch, Q8_0 decode | {q8_units_per_s:.2} units/s ({:.1}x; {same} of {} answers identical to f32) |",
+        q8_units_per_s / units_per_s,
+        units.len()
+    );
     if let Some(rss) = peak_rss_mib() {
         let _ = writeln!(s, "| peak RSS | {rss:.0} MiB |");
     }

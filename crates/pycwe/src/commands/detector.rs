@@ -9,6 +9,7 @@ use pycwe_core::detect::Detector;
 use pycwe_model::adapter::Adapter;
 use pycwe_model::classifier::LmDetector;
 use pycwe_model::load::{AnyModel, info};
+use pycwe_model::models::CausalLm;
 
 /// Which weights judge the code.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,7 +42,12 @@ impl AdapterChoice {
 
 /// Loads `model` (known or registered) with the chosen adapter, checked against the model's hash
 /// and the prompt version.
-pub fn build(model: &str, choice: &AdapterChoice, device: &Device) -> anyhow::Result<Box<dyn Detector + Send>> {
+pub fn build(
+    model: &str,
+    choice: &AdapterChoice,
+    device: &Device,
+    q8_decode: bool,
+) -> anyhow::Result<Box<dyn Detector + Send>> {
     let info = info(model)?;
     let adapter = match choice {
         AdapterChoice::Base => None,
@@ -59,8 +65,17 @@ pub fn build(model: &str, choice: &AdapterChoice, device: &Device) -> anyhow::Re
         _ => format!("{model} + adapter {}", &adapter.as_ref().map(|a| a.sha256.clone()).unwrap_or_default()[..12]),
     };
     let (weights, tokenizer) = info.load(device)?;
-    Ok(match weights {
-        AnyModel::Llama(m) => Box::new(LmDetector::new(m, tokenizer, &name, adapter.as_ref())?),
-        AnyModel::Codegen(m) => Box::new(LmDetector::new(m, tokenizer, &name, adapter.as_ref())?),
-    })
+    fn finish<M: CausalLm + 'static>(
+        mut detector: LmDetector<M>,
+        q8_decode: bool,
+    ) -> anyhow::Result<Box<dyn Detector + Send>> {
+        if q8_decode {
+            detector.use_q8_decode()?;
+        }
+        Ok(Box::new(detector))
+    }
+    match weights {
+        AnyModel::Llama(m) => finish(LmDetector::new(m, tokenizer, &name, adapter.as_ref())?, q8_decode),
+        AnyModel::Codegen(m) => finish(LmDetector::new(m, tokenizer, &name, adapter.as_ref())?, q8_decode),
+    }
 }

@@ -339,7 +339,7 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<Outcome> {
             dir => AdapterChoice::Dir(PathBuf::from(dir)),
         };
         eprintln!("judging {} records with {} ...", records.len(), adapter.label());
-        let mut detector = build(&args.model, &adapter, &device)?;
+        let mut detector = build(&args.model, &adapter, &device, args.q8_decode)?;
         let opts = JudgeOptions { prefilter: !args.no_prefilter, min_confidence: 0.0 };
         let threshold = if args.calibrate {
             let valid_path = args.data.join("valid.jsonl");

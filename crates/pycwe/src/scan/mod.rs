@@ -35,11 +35,12 @@ struct LazyDetector {
     device: Device,
     fingerprint: String,
     tokenizer: pycwe_model::tokenize::TextTokenizer,
+    q8_decode: bool,
     loaded: Option<Box<dyn Detector + Send>>,
 }
 
 impl LazyDetector {
-    fn new(model: &str, choice: AdapterChoice, device: Device) -> anyhow::Result<Self> {
+    fn new(model: &str, choice: AdapterChoice, device: Device, q8_decode: bool) -> anyhow::Result<Self> {
         let tokenizer = pycwe_model::load::info(model)?.tokenizer()?;
         let adapter_id = match &choice {
             AdapterChoice::Base => "base".to_string(),
@@ -49,7 +50,12 @@ impl LazyDetector {
             AdapterChoice::Dir(dir) => pycwe_model::adapter::Adapter::read(dir, &device)?.sha256,
         };
         Ok(LazyDetector {
-            fingerprint: format!("{model} prompt-v{} {adapter_id}", pycwe_core::prompt::PROMPT_VERSION),
+            fingerprint: format!(
+                "{model} prompt-v{} {adapter_id}{}",
+                pycwe_core::prompt::PROMPT_VERSION,
+                if q8_decode { " q8-decode" } else { "" }
+            ),
+            q8_decode,
             model: model.to_string(),
             choice,
             device,
@@ -67,8 +73,10 @@ impl Detector for LazyDetector {
     fn judge(&mut self, units: &[UnitRequest]) -> Result<Vec<Prediction>, DetectError> {
         if self.loaded.is_none() {
             eprintln!("loading {} ({}) ...", self.model, self.choice.label());
-            self.loaded =
-                Some(build(&self.model, &self.choice, &self.device).map_err(|e| DetectError::Model(format!("{e:#}")))?);
+            self.loaded = Some(
+                build(&self.model, &self.choice, &self.device, self.q8_decode)
+                    .map_err(|e| DetectError::Model(format!("{e:#}")))?,
+            );
         }
         self.loaded.as_mut().expect("loaded above").judge(units)
     }
@@ -177,7 +185,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
 
     // Judge.
     let device = crate::commands::train::device(args.device)?;
-    let mut detector = LazyDetector::new(&model, choice, device)?;
+    let mut detector = LazyDetector::new(&model, choice, device, args.q8_decode)?;
     let cache_root = args
         .cache_dir
         .clone()

@@ -357,7 +357,7 @@ impl Codegen {
         let k = heads(2 * local)?;
         let q = self.rotate(&q, cos, sin, mode)?;
         let k = self.rotate(&k, cos, sin, mode)?;
-        let (k, v) = cache.extend(layer, k, v)?;
+        let (k, v) = cache.extend(layer, k, v, mode == Mode::Infer)?;
         let scores = (q.matmul(&k.t()?)? / (hd as f64).sqrt())?.broadcast_add(bias)?;
         let probs = softmax(&scores, mode)?;
         let out = probs.matmul(&v)?.transpose(1, 2)?.reshape((b, t, e))?;

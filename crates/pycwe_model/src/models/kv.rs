@@ -4,11 +4,20 @@
 
 use candle_core::{Device, Result, Tensor};
 
+/// One layer's keys and values: `[B, kv_heads, capacity, head_dim]` buffers of which the first
+/// `len` slots are filled. Inference appends in place (a decode step copies one slot, not the
+/// whole cache); training appends by concatenation, which keeps the autograd graph.
+#[derive(Debug, Clone)]
+pub(crate) struct LayerKv {
+    k: Tensor,
+    v: Tensor,
+    len: usize,
+}
+
 /// Per-layer keys and values of every row, plus which key slots are real tokens.
 #[derive(Debug, Clone)]
 pub struct KvCache {
-    /// Per layer: `[B, kv_heads, S, head_dim]` keys and values.
-    pub(crate) layers: Vec<Option<(Tensor, Tensor)>>,
+    pub(crate) layers: Vec<Option<LayerKv>>,
     /// Per row: whether each key slot holds a real token (padding slots never get attention).
     valid: Vec<Vec<bool>>,
     /// Per row: the position of each key slot.
@@ -42,7 +51,14 @@ impl KvCache {
             .layers
             .iter()
             .map(|l| match l {
-                Some((k, v)) => Ok(Some((k.repeat((rows, 1, 1, 1))?, v.repeat((rows, 1, 1, 1))?))),
+                // Always fresh storage: an in-place append must never write into the original.
+                Some(l) => {
+                    let fresh = |t: &Tensor| -> Result<Tensor> {
+                        let t = t.narrow(2, 0, l.len)?;
+                        if rows == 1 { t.copy() } else { t.repeat((rows, 1, 1, 1)) }
+                    };
+                    Ok(Some(LayerKv { k: fresh(&l.k)?, v: fresh(&l.v)?, len: l.len }))
+                }
                 None => Ok(None),
             })
             .collect::<Result<_>>()?;
@@ -103,13 +119,76 @@ impl KvCache {
         Ok((pos, Tensor::from_vec(bias, (b, 1, t, s), device)?))
     }
 
-    /// Appends this step's keys and values `[B, heads, t, d]` of `layer` and returns all of them.
-    pub(crate) fn extend(&mut self, layer: usize, k: Tensor, v: Tensor) -> Result<(Tensor, Tensor)> {
-        let (k, v) = match self.layers[layer].take() {
-            Some((pk, pv)) => (Tensor::cat(&[&pk, &k], 2)?, Tensor::cat(&[&pv, &v], 2)?),
-            None => (k, v),
+    /// Appends this step's keys and values `[B, heads, t, d]` of `layer` and returns all of them
+    /// (views of the cache's buffers). `in_place` (inference only) writes into spare capacity,
+    /// growing it by doubling; otherwise the step's tensors are concatenated, keeping the graph.
+    pub(crate) fn extend(&mut self, layer: usize, k: Tensor, v: Tensor, in_place: bool) -> Result<(Tensor, Tensor)> {
+        let t = k.dim(2)?;
+        let Some(mut l) = self.layers[layer].take() else {
+            self.layers[layer] = Some(LayerKv { k: k.clone(), v: v.clone(), len: t });
+            return Ok((k, v));
         };
-        self.layers[layer] = Some((k.clone(), v.clone()));
-        Ok((k, v))
+        if in_place {
+            let capacity = l.k.dim(2)?;
+            if l.len + t > capacity {
+                let grown = (l.len + t).max(2 * capacity);
+                let grow = |buf: &Tensor| -> Result<Tensor> {
+                    let (b, h, _, d) = buf.dims4()?;
+                    let spare = Tensor::zeros((b, h, grown - l.len, d), buf.dtype(), buf.device())?;
+                    Tensor::cat(&[&buf.narrow(2, 0, l.len)?, &spare], 2)
+                };
+                l.k = grow(&l.k)?;
+                l.v = grow(&l.v)?;
+            }
+            l.k.slice_set(&k.contiguous()?, 2, l.len)?;
+            l.v.slice_set(&v.contiguous()?, 2, l.len)?;
+            l.len += t;
+        } else {
+            l.k = Tensor::cat(&[&l.k.narrow(2, 0, l.len)?, &k], 2)?;
+            l.v = Tensor::cat(&[&l.v.narrow(2, 0, l.len)?, &v], 2)?;
+            l.len += t;
+        }
+        let out = (l.k.narrow(2, 0, l.len)?, l.v.narrow(2, 0, l.len)?);
+        self.layers[layer] = Some(l);
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn slots(rows: usize, t: usize, value: f32) -> Tensor {
+        Tensor::full(value, (rows, 1, t, 2), &Device::Cpu).unwrap()
+    }
+
+    fn all(cache: &KvCache) -> Vec<f32> {
+        let l = cache.layers[0].as_ref().unwrap();
+        l.k.narrow(2, 0, l.len).unwrap().flatten_all().unwrap().to_vec1().unwrap()
+    }
+
+    #[test]
+    fn in_place_appends_grow_the_buffer_and_never_write_into_a_repeated_original() {
+        let mut prefix = KvCache::new(1, 1);
+        prefix.extend(0, slots(1, 2, 1.0), slots(1, 2, 1.0), true).unwrap();
+        // Grows to capacity 4 with 3 slots filled: spare room a copy could scribble into.
+        let (k, _) = prefix.extend(0, slots(1, 1, 2.0), slots(1, 1, 2.0), true).unwrap();
+        assert_eq!(k.dims(), &[1, 1, 3, 2]);
+        assert_eq!(all(&prefix), [1.0, 1.0, 1.0, 1.0, 2.0, 2.0]);
+
+        let mut a = prefix.repeat(1).unwrap();
+        let mut b = prefix.repeat(2).unwrap();
+        a.extend(0, slots(1, 1, 7.0), slots(1, 1, 7.0), true).unwrap();
+        b.extend(0, slots(2, 1, 9.0), slots(2, 1, 9.0), true).unwrap();
+        prefix.extend(0, slots(1, 1, 5.0), slots(1, 1, 5.0), true).unwrap();
+        assert_eq!(all(&a), [1.0, 1.0, 1.0, 1.0, 2.0, 2.0, 7.0, 7.0]);
+        assert_eq!(all(&prefix), [1.0, 1.0, 1.0, 1.0, 2.0, 2.0, 5.0, 5.0]);
+        assert_eq!(&all(&b)[..8], [1.0, 1.0, 1.0, 1.0, 2.0, 2.0, 9.0, 9.0]);
+
+        // Concatenation (training) gives the same contents.
+        let mut c = KvCache::new(1, 1);
+        c.extend(0, slots(1, 2, 1.0), slots(1, 2, 1.0), false).unwrap();
+        c.extend(0, slots(1, 1, 2.0), slots(1, 1, 2.0), false).unwrap();
+        assert_eq!(all(&c), [1.0, 1.0, 1.0, 1.0, 2.0, 2.0]);
     }
 }

@@ -227,13 +227,18 @@ impl Llama {
             Mode::Infer => (candle_nn::rotary_emb::rope(&q, cos, sin)?, candle_nn::rotary_emb::rope(&k, cos, sin)?),
             Mode::Train => (rope_differentiable(&q, cos, sin)?, rope_differentiable(&k, cos, sin)?),
         };
-        let (k, v) = cache.extend(layer, k, v)?;
+        let (k, v) = cache.extend(layer, k, v, mode == Mode::Infer)?;
+        // Grouped-query attention without copying keys and values per query head: the `group`
+        // query heads that share a key head are stacked along the rows of one product.
+        let s = k.dim(2)?;
         let group = nh / nkv;
-        let k = repeat_kv(&k, group)?;
-        let v = repeat_kv(&v, group)?;
-        let scores = (q.matmul(&k.t()?)? / (hd as f64).sqrt())?.broadcast_add(bias)?;
+        let q = q.reshape((b, nkv, group * t, hd))?;
+        let scores = (q.matmul(&k.t()?)? / (hd as f64).sqrt())?
+            .reshape((b, nkv, group, t, s))?
+            .broadcast_add(&bias.unsqueeze(1)?)?
+            .reshape((b, nkv, group * t, s))?;
         let probs = softmax(&scores, mode)?;
-        let out = probs.matmul(&v)?.transpose(1, 2)?.reshape((b, t, nh * hd))?;
+        let out = probs.matmul(&v)?.reshape((b, nh, t, hd))?.transpose(1, 2)?.reshape((b, t, nh * hd))?;
         block.o.forward(&out)
     }
 
@@ -277,14 +282,6 @@ fn rope_differentiable(x: &Tensor, cos: &Tensor, sin: &Tensor) -> Result<Tensor>
     let x2 = x.narrow(D::Minus1, half, half)?;
     let rotated = Tensor::cat(&[&x2.neg()?, &x1], D::Minus1)?;
     x.broadcast_mul(&cos)? + rotated.broadcast_mul(&sin)?
-}
-
-fn repeat_kv(x: &Tensor, group: usize) -> Result<Tensor> {
-    if group == 1 {
-        return Ok(x.clone());
-    }
-    let (b, h, s, d) = x.dims4()?;
-    x.unsqueeze(2)?.expand((b, h, group, s, d))?.reshape((b, h * group, s, d))
 }
 
 impl CausalLm for Llama {

@@ -80,6 +80,16 @@ pub trait CausalLm: Clone + std::fmt::Debug + Send + Sync {
         base
     }
 
+    /// Gives every projection a Q8_0 copy for decode steps ([`crate::lora::Q8_MAX_ROWS`]).
+    fn quantize_for_decode(&mut self) -> Result<()> {
+        for layer in 0..self.layers() {
+            for name in self.projection_names() {
+                self.projection_mut(layer, name).expect("known projection").quantize_for_decode()?;
+            }
+        }
+        Ok(())
+    }
+
     /// Every trainable LoRA matrix, named as PEFT saves them, in a stable order.
     fn lora_vars(&mut self) -> Vec<(String, Var)> {
         let mut out = Vec::new();
