@@ -186,10 +186,11 @@ pub struct TrainArgs {
     /// CodeGen: qkv,out,fc_in,fc_out).
     #[arg(long, value_delimiter = ',')]
     pub targets: Vec<String>,
-    /// Adapters on the top N layers only (default: every layer). The frozen layers below run once
-    /// per example instead of at every step, so an epoch costs about N / layers as much.
-    #[arg(long, conflicts_with = "full")]
-    pub lora_top_layers: Option<usize>,
+    /// Train the top N layers only (adapters there, or with `--full` their weights and the final
+    /// norm; default: every layer). The frozen layers below run once per example instead of at
+    /// every step, so an epoch costs about N / layers as much.
+    #[arg(long, visible_alias = "lora-top-layers")]
+    pub top_layers: Option<usize>,
     /// Train every weight instead of an adapter.
     #[arg(long)]
     pub full: bool,

@@ -3,6 +3,10 @@
 //! ...) and `adapter_config.json` (`r`, `lora_alpha`, `target_modules`, ...). pycwe's own metadata
 //! (the base model's hash, the prompt version, how it was trained) sits beside them in
 //! `pycwe_adapter.json`, so PEFT never sees keys it does not know.
+//!
+//! Full fine-tuning of the top layers (`pycwe train --full --top-layers N`) writes a weights patch
+//! instead: `model.safetensors` with the trained tensors under their Hugging Face names and
+//! `pycwe_model.json` with the same metadata. Both load through [`Adapter::read`].
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -15,6 +19,9 @@ use crate::models::CausalLm;
 pub const WEIGHTS_FILE: &str = "adapter_model.safetensors";
 pub const CONFIG_FILE: &str = "adapter_config.json";
 pub const META_FILE: &str = "pycwe_adapter.json";
+/// A weights patch: the fine-tuned tensors, by their Hugging Face names.
+pub const PATCH_WEIGHTS_FILE: &str = "model.safetensors";
+pub const PATCH_META_FILE: &str = "pycwe_model.json";
 
 /// PEFT's `adapter_config.json` (the fields PEFT's `LoraConfig` reads).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -51,7 +58,8 @@ pub struct AdapterMeta {
 /// An adapter read into memory.
 #[derive(Debug, Clone)]
 pub struct Adapter {
-    pub config: PeftConfig,
+    /// PEFT's configuration; `None` for a weights patch (full fine-tuning).
+    pub config: Option<PeftConfig>,
     pub meta: AdapterMeta,
     pub tensors: HashMap<String, Tensor>,
     /// SHA-256 of the weights file: identifies the adapter in caches and reports.
@@ -80,13 +88,28 @@ pub enum AdapterError {
 }
 
 impl Adapter {
-    /// Reads an adapter directory.
+    /// Reads an adapter directory: a PEFT LoRA adapter, or a weights patch from full fine-tuning.
     pub fn read(dir: &Path, device: &Device) -> Result<Self, AdapterError> {
         let read = |name: &str| {
             let path = dir.join(name);
             std::fs::read(&path).map_err(|source| AdapterError::Io { path, source })
         };
+        if !dir.join(CONFIG_FILE).is_file() && dir.join(PATCH_META_FILE).is_file() {
+            return Self::patch_from_bytes(dir, &read(PATCH_META_FILE)?, &read(PATCH_WEIGHTS_FILE)?, device);
+        }
         Self::from_bytes(dir, &read(CONFIG_FILE)?, &read(META_FILE)?, &read(WEIGHTS_FILE)?, device)
+    }
+
+    /// A weights patch from its two files' bytes.
+    pub fn patch_from_bytes(origin: &Path, meta: &[u8], weights: &[u8], device: &Device) -> Result<Self, AdapterError> {
+        let format = |file: &str, message: String| AdapterError::Format { path: origin.join(file), message };
+        let meta: AdapterMeta = serde_json::from_slice(meta).map_err(|e| format(PATCH_META_FILE, e.to_string()))?;
+        let tensors = candle_core::safetensors::load_buffer(weights, device)
+            .map_err(|e| format(PATCH_WEIGHTS_FILE, e.to_string()))?;
+        if tensors.is_empty() {
+            return Err(format(PATCH_WEIGHTS_FILE, "no tensors".into()));
+        }
+        Ok(Adapter { config: None, meta, tensors, sha256: crate::registry::hex(&sha2_digest(weights)) })
     }
 
     /// Builds an adapter from the three files' bytes (`origin` names it in errors); this is how the
@@ -106,7 +129,7 @@ impl Adapter {
         if config.r == 0 {
             return Err(format(CONFIG_FILE, "rank `r` is 0".into()));
         }
-        Ok(Adapter { config, meta, tensors, sha256: crate::registry::hex(&sha2_digest(weights)) })
+        Ok(Adapter { config: Some(config), meta, tensors, sha256: crate::registry::hex(&sha2_digest(weights)) })
     }
 
     /// Checks the adapter against the base model it is about to be applied to.
@@ -128,9 +151,23 @@ impl Adapter {
         Ok(())
     }
 
-    /// Sets the adapter's matrices on `model`'s projections. Every tensor must find its layer.
+    /// Sets the adapter's matrices on `model`'s projections (or, for a weights patch, replaces the
+    /// weights it names). Every tensor must find its place in the model.
     pub fn apply<M: CausalLm>(&self, model: &mut M) -> Result<(), AdapterError> {
-        let scale = self.config.lora_alpha / self.config.r as f64;
+        let Some(config) = &self.config else {
+            let replaced = model.replace_weights(&self.tensors).map_err(|e| AdapterError::Apply(e.to_string()))?;
+            if replaced != self.tensors.len() {
+                let mut names: Vec<&String> = self.tensors.keys().collect();
+                names.sort();
+                return Err(AdapterError::Apply(format!(
+                    "{replaced} of {} patched weights match the model (names: {:?}...)",
+                    self.tensors.len(),
+                    names.into_iter().take(3).collect::<Vec<_>>()
+                )));
+            }
+            return Ok(());
+        };
+        let scale = config.lora_alpha / config.r as f64;
         let mut used = 0;
         let device = model.device().clone();
         for i in 0..model.layers() {
@@ -244,6 +281,9 @@ pub fn pretty_json<T: Serialize>(value: &T) -> Vec<u8> {
 impl Adapter {
     /// Writes the adapter to `dir` in f16 with `meta` (how the shipped adapter is packed).
     pub fn write_half(&self, meta: &AdapterMeta, dir: &Path) -> Result<(), AdapterError> {
+        let Some(config) = &self.config else {
+            return Err(AdapterError::Apply("only LoRA adapters are packed in f16".into()));
+        };
         let io = |path: PathBuf| move |source| AdapterError::Io { path, source };
         std::fs::create_dir_all(dir).map_err(io(dir.to_path_buf()))?;
         let mut names: Vec<&String> = self.tensors.keys().collect();
@@ -256,11 +296,24 @@ impl Adapter {
         let weights = safetensors::serialize(tensors.iter().map(|(n, t)| (*n, t)), None)
             .map_err(|e| AdapterError::Format { path: dir.join(WEIGHTS_FILE), message: e.to_string() })?;
         for (file, bytes) in
-            [(WEIGHTS_FILE, weights), (CONFIG_FILE, pretty_json(&self.config)), (META_FILE, pretty_json(meta))]
+            [(WEIGHTS_FILE, weights), (CONFIG_FILE, pretty_json(config)), (META_FILE, pretty_json(meta))]
         {
             let path = dir.join(file);
             pycwe_core::atomic::write_atomic(&path, &bytes).map_err(io(path.clone()))?;
         }
         Ok(())
     }
+}
+
+/// Writes a weights patch (full fine-tuning): the trained tensors in f32 and the metadata.
+pub fn save_patch(tensors: &[(String, Tensor)], meta: &AdapterMeta, dir: &Path) -> Result<(), AdapterError> {
+    let io = |path: PathBuf| move |source| AdapterError::Io { path, source };
+    std::fs::create_dir_all(dir).map_err(io(dir.to_path_buf()))?;
+    let weights = safetensors::serialize(tensors.iter().map(|(n, t)| (n.as_str(), t)), None)
+        .map_err(|e| AdapterError::Format { path: dir.join(PATCH_WEIGHTS_FILE), message: e.to_string() })?;
+    for (file, bytes) in [(PATCH_WEIGHTS_FILE, weights), (PATCH_META_FILE, pretty_json(meta))] {
+        let path = dir.join(file);
+        pycwe_core::atomic::write_atomic(&path, &bytes).map_err(io(path.clone()))?;
+    }
+    Ok(())
 }

@@ -166,7 +166,8 @@ fn gradients_reach_every_adapter_matrix_and_every_weight_in_full_fine_tuning() {
         assert!(g.abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap() > 0.0, "{name}: zero gradient");
     }
 
-    let mut full = LmTrainee::new(tiny(), Trainable::Full, vec![3, 4, 5, 6], 1, meta(), "tiny-codegen").unwrap();
+    let mut full =
+        LmTrainee::new(tiny(), Trainable::Full { from_layer: 0 }, vec![3, 4, 5, 6], 1, meta(), "tiny-codegen").unwrap();
     let vars = full.trainable();
     // Embedding, 8 tensors per block, final norm, head and its bias.
     assert_eq!(vars.len(), 1 + 8 * 2 + 2 + 2);
@@ -196,7 +197,7 @@ fn a_few_lora_steps_lower_the_loss_and_the_adapter_round_trips() {
     // trained model's logits.
     let adapter = pycwe_model::adapter::Adapter::read(dir.path(), &Device::Cpu).unwrap();
     assert!(adapter.tensors.contains_key("base_model.model.transformer.h.1.mlp.fc_out.lora_B.weight"));
-    assert_eq!(adapter.config.target_modules.len(), 4);
+    assert_eq!(adapter.config.as_ref().unwrap().target_modules.len(), 4);
     let mut fresh = tiny();
     adapter.apply(&mut fresh).unwrap();
     let ids: Vec<u32> = (0..12).map(|i| 30 + i * 7).collect();

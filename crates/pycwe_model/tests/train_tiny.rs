@@ -181,7 +181,8 @@ fn lora_gradients_of_the_answer_loss_match_finite_differences() {
 
 #[test]
 fn full_fine_tuning_reaches_every_weight_and_lowers_the_loss() {
-    let mut model = LlamaTrainee::new(tiny(), Trainable::Full, PREFIX.to_vec(), 0, meta(), "tiny").unwrap();
+    let mut model =
+        LlamaTrainee::new(tiny(), Trainable::Full { from_layer: 0 }, PREFIX.to_vec(), 0, meta(), "tiny").unwrap();
     let params = model.trainable();
     assert_eq!(params.len(), 1 + 2 * 9 + 1, "embedding, 9 per layer, final norm");
     let data = examples();
@@ -198,6 +199,41 @@ fn full_fine_tuning_reaches_every_weight_and_lowers_the_loss() {
     run(&mut model, &data, &[], &cfg, dir.path(), false, &StopWhen::default(), &mut |e, _| log.push(e.loss)).unwrap();
     assert!(log.last().unwrap() < &(log[0] * 0.5), "{log:?}");
     assert!(dir.path().join("model.safetensors").is_file());
+}
+
+#[test]
+fn full_fine_tuning_of_the_top_layer_trains_it_alone_and_its_patch_loads_back() {
+    let mut model =
+        LlamaTrainee::new(tiny(), Trainable::Full { from_layer: 1 }, PREFIX.to_vec(), 0, meta(), "tiny").unwrap();
+    let names: Vec<String> = model.trainable().into_iter().map(|(n, _)| n).collect();
+    assert_eq!(names.len(), 9 + 1, "layer 1's 9 weights and the final norm: {names:?}");
+    assert!(names.iter().all(|n| n.starts_with("model.layers.1.") || n == "model.norm.weight"), "{names:?}");
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config(20);
+    cfg.lr = 3e-3;
+    let data = examples();
+    let mut log = Vec::new();
+    run(&mut model, &data, &[], &cfg, dir.path(), false, &StopWhen::default(), &mut |e, _| log.push(e.loss)).unwrap();
+    assert!(log.last().unwrap() < &(log[0] * 0.5), "{log:?}");
+
+    // The patch holds the trained tensors only and, applied to a fresh base, gives the trained
+    // model's logits exactly (it is stored in f32); the bottom layer is untouched.
+    let patch = Adapter::read(dir.path(), &Device::Cpu).unwrap();
+    assert!(patch.config.is_none());
+    assert_eq!(patch.tensors.len(), 10);
+    let mut fresh = tiny();
+    patch.apply(&mut fresh).unwrap();
+    let ids: Vec<u32> = (0..9).map(|i| 7 + i * 5).collect();
+    let trained = model.model.full_logits(&ids, Mode::Infer).unwrap();
+    let loaded = fresh.full_logits(&ids, Mode::Infer).unwrap();
+    let diff = (trained - loaded).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
+    assert_eq!(diff, 0.0);
+    let before = tiny().blocks[0].q.weight.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+    assert_eq!(fresh.blocks[0].q.weight.flatten_all().unwrap().to_vec1::<f32>().unwrap(), before);
+    assert_ne!(
+        fresh.blocks[1].q.weight.flatten_all().unwrap().to_vec1::<f32>().unwrap(),
+        tiny().blocks[1].q.weight.flatten_all().unwrap().to_vec1::<f32>().unwrap()
+    );
 }
 
 #[test]
@@ -263,7 +299,7 @@ fn adapters_on_the_top_layer_train_the_same_with_the_frozen_bottom_cached() {
 
     // Only layer 1 has adapters, and PEFT is told so.
     let adapter = Adapter::read(cached_dir.path(), &Device::Cpu).unwrap();
-    assert_eq!(adapter.config.layers_to_transform, Some(vec![1]));
+    assert_eq!(adapter.config.as_ref().unwrap().layers_to_transform, Some(vec![1]));
     assert!(adapter.tensors.keys().all(|k| k.contains(".layers.1.")), "{:?}", adapter.tensors.keys());
     let mut applied = tiny();
     adapter.apply(&mut applied).unwrap();

@@ -81,13 +81,14 @@ fn train<M: CausalLm>(
     let (valid, _) =
         data::examples(valid_records, &tokenizer, args.max_len, data::Negatives { per_positive: None, seed: 0 })?;
     eprintln!(
-        "data: {} records -> {} examples ({} with findings, {} hard negatives, {} tokens); left out: {} easy negatives, {} over {} tokens, {} with unplaced labels, {} unparsable; {} validation examples",
+        "data: {} records -> {} examples ({} with findings, {} hard negatives, {} tokens); left out: {} easy negatives by --none-ratio, {} the prefilter skips, {} over {} tokens, {} with unplaced labels, {} unparsable; {} validation examples",
         stats.records,
         stats.examples,
         stats.positive_examples,
         stats.hard_negatives,
         stats.tokens,
         stats.easy_negatives_dropped,
+        stats.easy_negatives_unjudged,
         stats.too_long,
         args.max_len,
         stats.records_unplaced,
@@ -95,10 +96,10 @@ fn train<M: CausalLm>(
         valid.len()
     );
     let layers = model.layers();
-    let from_layer = match args.lora_top_layers {
+    let from_layer = match args.top_layers {
         None => 0,
         Some(n) if (1..=layers).contains(&n) => layers - n,
-        Some(n) => bail!("--lora-top-layers {n}: {} has {layers} layers", args.model),
+        Some(n) => bail!("--top-layers {n}: {} has {layers} layers", args.model),
     };
     let targets: Vec<String> = if args.targets.is_empty() {
         model.projection_names().iter().map(|t| t.to_string()).collect()
@@ -106,7 +107,7 @@ fn train<M: CausalLm>(
         args.targets.iter().map(|t| full_target(t, model.projection_names())).collect::<anyhow::Result<_>>()?
     };
     let what = if args.full {
-        Trainable::Full
+        Trainable::Full { from_layer }
     } else {
         Trainable::Lora {
             config: LoraConfig { rank: args.lora_rank, alpha: args.lora_alpha },
@@ -122,7 +123,7 @@ fn train<M: CausalLm>(
         "lora_rank": args.lora_rank,
         "lora_alpha": args.lora_alpha,
         "targets": targets,
-        "lora_from_layer": from_layer,
+        "from_layer": from_layer,
         "none_ratio": args.none_ratio,
         "examples": stats.examples,
     });

@@ -15,11 +15,11 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use candle_core::{D, DType, Device, Result, Tensor, Var};
+use candle_core::{D, DType, Device, Result, Tensor};
 use serde::Deserialize;
 
 use crate::lora::LoraLinear;
-use crate::models::{CausalLm, KvCache, Mode, embed_rows, make_var, softmax};
+use crate::models::{CausalLm, KvCache, Mode, embed_rows, softmax};
 
 /// `qkv_proj`'s output is laid out in this many groups of (q, v, k).
 const MP_NUM: usize = 4;
@@ -153,6 +153,8 @@ pub struct Codegen {
     /// `[vocab, n_embd]` and `[vocab]`.
     pub lm_head: Tensor,
     pub lm_head_bias: Option<Tensor>,
+    /// Whether `lm_head` is the embedding (`tie_word_embeddings` and no `lm_head.weight`).
+    tied: bool,
     /// `[n_positions, rotary / 2]`.
     cos: Tensor,
     sin: Tensor,
@@ -242,9 +244,9 @@ impl Codegen {
         }
         let ln_f_weight = take("transformer.ln_f.weight", &[e])?;
         let ln_f_bias = take("transformer.ln_f.bias", &[e])?;
-        let (lm_head, lm_head_bias) = match take("lm_head.weight", &[vocab, e]) {
-            Ok(w) => (w, take("lm_head.bias", &[vocab]).ok()),
-            Err(CodegenError::Missing { .. }) if cfg.tie_word_embeddings => (wte.clone(), None),
+        let (lm_head, lm_head_bias, tied) = match take("lm_head.weight", &[vocab, e]) {
+            Ok(w) => (w, take("lm_head.bias", &[vocab]).ok(), false),
+            Err(CodegenError::Missing { .. }) if cfg.tie_word_embeddings => (wte.clone(), None, true),
             Err(other) => return Err(other),
         };
         let (cos, sin) = rotary_tables(&cfg, device)
@@ -257,6 +259,7 @@ impl Codegen {
             ln_f_bias,
             lm_head,
             lm_head_bias,
+            tied,
             cos,
             sin,
             device: device.clone(),
@@ -296,6 +299,7 @@ impl Codegen {
             wte: uniform(&[vocab, e], 0.02)?,
             lm_head: uniform(&[vocab, e], 0.02)?,
             lm_head_bias: Some(zeros(vocab)?),
+            tied: false,
             ln_f_weight: ones(e)?,
             ln_f_bias: zeros(e)?,
             blocks,
@@ -487,32 +491,39 @@ impl CausalLm for Codegen {
         format!("base_model.model.transformer.h.{layer}.{group}.{name}")
     }
 
-    fn make_all_trainable(&mut self) -> Result<Vec<(String, Var)>> {
-        let mut out = Vec::new();
-        let tied = self.lm_head.id() == self.wte.id();
-        make_var(&mut out, "transformer.wte.weight".into(), &mut self.wte)?;
+    fn named_weights(&mut self) -> Vec<(String, &mut Tensor)> {
+        let mut out: Vec<(String, &mut Tensor)> = vec![("transformer.wte.weight".into(), &mut self.wte)];
         for (i, block) in self.blocks.iter_mut().enumerate() {
             let p = format!("transformer.h.{i}");
-            make_var(&mut out, format!("{p}.ln_1.weight"), &mut block.ln_weight)?;
-            make_var(&mut out, format!("{p}.ln_1.bias"), &mut block.ln_bias)?;
-            make_var(&mut out, format!("{p}.attn.qkv_proj.weight"), &mut block.qkv.weight)?;
-            make_var(&mut out, format!("{p}.attn.out_proj.weight"), &mut block.out.weight)?;
-            make_var(&mut out, format!("{p}.mlp.fc_in.weight"), &mut block.fc_in.weight)?;
-            make_var(&mut out, format!("{p}.mlp.fc_in.bias"), &mut block.fc_in_bias)?;
-            make_var(&mut out, format!("{p}.mlp.fc_out.weight"), &mut block.fc_out.weight)?;
-            make_var(&mut out, format!("{p}.mlp.fc_out.bias"), &mut block.fc_out_bias)?;
+            let CodegenBlock { ln_weight, ln_bias, qkv, out: out_proj, fc_in, fc_in_bias, fc_out, fc_out_bias } = block;
+            out.push((format!("{p}.ln_1.weight"), ln_weight));
+            out.push((format!("{p}.ln_1.bias"), ln_bias));
+            out.push((format!("{p}.attn.qkv_proj.weight"), &mut qkv.weight));
+            out.push((format!("{p}.attn.out_proj.weight"), &mut out_proj.weight));
+            out.push((format!("{p}.mlp.fc_in.weight"), &mut fc_in.weight));
+            out.push((format!("{p}.mlp.fc_in.bias"), fc_in_bias));
+            out.push((format!("{p}.mlp.fc_out.weight"), &mut fc_out.weight));
+            out.push((format!("{p}.mlp.fc_out.bias"), fc_out_bias));
         }
-        make_var(&mut out, "transformer.ln_f.weight".into(), &mut self.ln_f_weight)?;
-        make_var(&mut out, "transformer.ln_f.bias".into(), &mut self.ln_f_bias)?;
-        if tied {
-            self.lm_head = self.wte.clone();
-        } else {
-            make_var(&mut out, "lm_head.weight".into(), &mut self.lm_head)?;
+        out.push(("transformer.ln_f.weight".into(), &mut self.ln_f_weight));
+        out.push(("transformer.ln_f.bias".into(), &mut self.ln_f_bias));
+        if !self.tied {
+            out.push(("lm_head.weight".into(), &mut self.lm_head));
         }
         if let Some(bias) = self.lm_head_bias.as_mut() {
-            make_var(&mut out, "lm_head.bias".into(), bias)?;
+            out.push(("lm_head.bias".into(), bias));
         }
-        Ok(out)
+        out
+    }
+
+    fn final_norm_names(&self) -> &'static [&'static str] {
+        &["transformer.ln_f.weight", "transformer.ln_f.bias"]
+    }
+
+    fn retie(&mut self) {
+        if self.tied {
+            self.lm_head = self.wte.clone();
+        }
     }
 }
 

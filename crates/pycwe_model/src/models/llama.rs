@@ -7,13 +7,13 @@
 //! - a training-safe path (`Mode::Train`) made of differentiable ops only: candle-nn's fused
 //!   `rms_norm`, `rope` and `softmax_last_dim` have no backward pass and would silently cut the graph.
 
-use candle_core::{D, DType, Device, Result, Tensor, Var};
+use candle_core::{D, DType, Device, Result, Tensor};
 
 use crate::gguf::{GgufError, GgufFile, unpermute_qk};
 use crate::lora::LoraLinear;
 pub use crate::models::kv::KvCache;
 pub use crate::models::{CausalLm, Mode};
-use crate::models::{embed_rows, make_var, softmax};
+use crate::models::{embed_rows, softmax};
 
 /// Hyperparameters, read from GGUF metadata (`llama.*`).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -98,6 +98,8 @@ pub struct Llama {
     pub blocks: Vec<Block>,
     pub norm: Tensor,
     pub lm_head: Tensor,
+    /// Whether `lm_head` is the embedding (SmolLM2 ties them).
+    tied: bool,
     cos: Tensor,
     sin: Tensor,
     device: Device,
@@ -132,7 +134,8 @@ impl Llama {
         let lm_head =
             if g.has_tensor("output.weight") { g.tensor_f32("output.weight", device)? } else { embed.clone() };
         let (cos, sin) = rope_tables(&cfg, device).map_err(|e| perm_err("rope tables".into(), e))?;
-        Ok(Llama { cfg, embed, blocks, norm, lm_head, cos, sin, device: device.clone() })
+        let tied = lm_head.id() == embed.id();
+        Ok(Llama { cfg, embed, blocks, norm, lm_head, tied, cos, sin, device: device.clone() })
     }
 
     /// A model with random weights of the given shape (tests, benchmarks of the architecture).
@@ -169,7 +172,17 @@ impl Llama {
             .collect::<Result<Vec<_>>>()?;
         let embed = uniform((cfg.vocab, cfg.hidden), 1.0)?;
         let (cos, sin) = rope_tables(&cfg, device)?;
-        Ok(Llama { cfg, lm_head: embed.clone(), embed, blocks, norm: ones()?, cos, sin, device: device.clone() })
+        Ok(Llama {
+            cfg,
+            lm_head: embed.clone(),
+            embed,
+            blocks,
+            norm: ones()?,
+            tied: true,
+            cos,
+            sin,
+            device: device.clone(),
+        })
     }
 
     pub fn device(&self) -> &Device {
@@ -337,26 +350,32 @@ impl CausalLm for Llama {
         format!("base_model.model.model.layers.{layer}.{}.{name}", projection_group(name))
     }
 
-    /// The output projection stays tied to the embedding, as in SmolLM2.
-    fn make_all_trainable(&mut self) -> Result<Vec<(String, Var)>> {
-        let mut out = Vec::new();
-        let tied = self.lm_head.id() == self.embed.id();
-        make_var(&mut out, "model.embed_tokens.weight".into(), &mut self.embed)?;
-        if tied {
-            self.lm_head = self.embed.clone();
-        } else {
-            make_var(&mut out, "lm_head.weight".into(), &mut self.lm_head)?;
+    fn named_weights(&mut self) -> Vec<(String, &mut Tensor)> {
+        let mut out: Vec<(String, &mut Tensor)> = vec![("model.embed_tokens.weight".into(), &mut self.embed)];
+        if !self.tied {
+            out.push(("lm_head.weight".into(), &mut self.lm_head));
         }
         for (i, block) in self.blocks.iter_mut().enumerate() {
             let p = format!("model.layers.{i}");
-            make_var(&mut out, format!("{p}.input_layernorm.weight"), &mut block.attn_norm)?;
-            make_var(&mut out, format!("{p}.post_attention_layernorm.weight"), &mut block.mlp_norm)?;
-            for name in PROJECTIONS {
-                let layer = block.projection_mut(name).expect("known projection");
-                make_var(&mut out, format!("{p}.{}.{name}.weight", projection_group(name)), &mut layer.weight)?;
+            let Block { attn_norm, q, k, v, o, mlp_norm, gate, up, down } = block;
+            out.push((format!("{p}.input_layernorm.weight"), attn_norm));
+            out.push((format!("{p}.post_attention_layernorm.weight"), mlp_norm));
+            for (name, layer) in PROJECTIONS.iter().zip([q, k, v, o, gate, up, down]) {
+                out.push((format!("{p}.{}.{name}.weight", projection_group(name)), &mut layer.weight));
             }
         }
-        make_var(&mut out, "model.norm.weight".into(), &mut self.norm)?;
-        Ok(out)
+        out.push(("model.norm.weight".into(), &mut self.norm));
+        out
+    }
+
+    fn final_norm_names(&self) -> &'static [&'static str] {
+        &["model.norm.weight"]
+    }
+
+    /// SmolLM2 ties its output projection to the embedding.
+    fn retie(&mut self) {
+        if self.tied {
+            self.lm_head = self.embed.clone();
+        }
     }
 }

@@ -50,8 +50,48 @@ pub trait CausalLm: Clone + std::fmt::Debug + Send + Sync {
     /// PEFT's module path of projection `name` of layer `layer`
     /// (`base_model.model.model.layers.3.self_attn.q_proj`).
     fn peft_module(&self, layer: usize, name: &str) -> String;
-    /// Makes every weight trainable (full fine-tuning) and returns them with their Hugging Face names.
-    fn make_all_trainable(&mut self) -> Result<Vec<(String, Var)>>;
+    /// Every weight with its Hugging Face name (`model.layers.3.self_attn.q_proj.weight`), in a
+    /// fixed order; an output projection tied to the embedding is not listed twice.
+    fn named_weights(&mut self) -> Vec<(String, &mut Tensor)>;
+    /// The names of the norm after the last layer (trained with the top layers).
+    fn final_norm_names(&self) -> &'static [&'static str];
+    /// Re-ties the output projection to the embedding where the architecture ties them, after
+    /// the embedding was replaced.
+    fn retie(&mut self) {}
+
+    /// Makes the weights of layers `from_layer..` and the final norm trainable (every weight,
+    /// embeddings included, when `from_layer` is 0) and returns them with their Hugging Face names.
+    fn make_trainable(&mut self, from_layer: usize) -> Result<Vec<(String, Var)>> {
+        let finals = self.final_norm_names();
+        let mut out = Vec::new();
+        for (name, t) in self.named_weights() {
+            let trained = match layer_of(&name) {
+                Some(layer) => layer >= from_layer,
+                None => from_layer == 0 || finals.contains(&name.as_str()),
+            };
+            if trained {
+                make_var(&mut out, name, t)?;
+            }
+        }
+        self.retie();
+        Ok(out)
+    }
+
+    /// Replaces the weights named in `tensors` (a fine-tuned patch) and returns how many it replaced.
+    fn replace_weights(&mut self, tensors: &std::collections::HashMap<String, Tensor>) -> Result<usize> {
+        let mut replaced = 0;
+        for (name, t) in self.named_weights() {
+            if let Some(new) = tensors.get(&name) {
+                if new.dims() != t.dims() {
+                    candle_core::bail!("{name}: shape {:?}, the model has {:?}", new.dims(), t.dims());
+                }
+                *t = new.to_dtype(candle_core::DType::F32)?.to_device(t.device())?.detach();
+                replaced += 1;
+            }
+        }
+        self.retie();
+        Ok(replaced)
+    }
 
     /// Adds fresh LoRA adapters (B = 0) to the named projections of every block from layer
     /// `from_layer` up, `A` drawn from a generator seeded with `seed`.
@@ -136,6 +176,11 @@ pub trait CausalLm: Clone + std::fmt::Debug + Send + Sync {
         let h = self.step(&[ids.to_vec()], &mut cache, mode)?;
         self.logits(&h.squeeze(0)?)
     }
+}
+
+/// The layer a Hugging Face weight name belongs to (`model.layers.3.…`, `transformer.h.3.…`).
+pub fn layer_of(name: &str) -> Option<usize> {
+    name.split('.').nth(2)?.parse().ok()
 }
 
 /// Turns a tensor into a trainable variable in place and records it under `name`.

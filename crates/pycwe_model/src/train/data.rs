@@ -4,6 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use pycwe_core::dataset::record::Record;
+use pycwe_core::judge::passes_prefilter;
 use pycwe_core::pieces::{Budget, label_record};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
@@ -26,6 +27,9 @@ pub struct DataStats {
     pub hard_negatives: usize,
     /// Other `NONE` pieces left out to keep the ratio of negatives to positives.
     pub easy_negatives_dropped: usize,
+    /// `NONE` pieces the prefilter keeps from the model at inference (no catalog source or sink):
+    /// left out, since the model never judges such code.
+    pub easy_negatives_unjudged: usize,
     /// Examples over `max_len` tokens, left out.
     pub too_long: usize,
     pub tokens: usize,
@@ -44,7 +48,8 @@ pub struct Negatives {
 /// One example per piece of every usable record. Pieces are cut to fit `max_len` tokens with the
 /// answer; those still over it (a single huge line) are left out. Most pieces of a module are
 /// plainly safe helpers; `negatives` keeps every hard negative (the fixed twin of a flagged unit)
-/// and a seeded sample of the others.
+/// and a seeded sample of the others that pass the prefilter. Those matter: they are most of what
+/// the model judges in a scan, and a model never shown them flags them at its training prior.
 pub fn examples(
     records: &[Record],
     tokenizer: &TextTokenizer,
@@ -87,6 +92,8 @@ pub fn examples(
                 positives.push(example);
             } else if twin_flagged.is_some_and(|names| names.contains(&piece.piece.request.name)) {
                 hard.push(example);
+            } else if !passes_prefilter(&piece.piece) {
+                stats.easy_negatives_unjudged += 1;
             } else {
                 easy.push(example);
             }

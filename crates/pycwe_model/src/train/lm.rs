@@ -1,11 +1,11 @@
 //! Any [`CausalLm`] (SmolLM2, CodeGen) as a [`TrainModel`]: LoRA on the chosen projections, or
 //! every weight (`--full`).
 //!
-//! With LoRA, the shared system prefix is encoded once by the base model and its KV cache reused by
-//! every step, exactly as inference does ([`crate::chat`]). With full fine-tuning the base weights
-//! themselves change, so the prefix is re-encoded, with gradients, at every step.
+//! The shared system prefix is encoded once by the base model and its KV cache reused by every
+//! step, exactly as inference does ([`crate::chat`]): adapters and fine-tuned weights act on each
+//! unit's own tokens and the answer only.
 //!
-//! With adapters on the top layers only (`from_layer` > 0), the layers below are frozen and their
+//! With the top layers only trained (`from_layer` > 0), the layers below are frozen and their
 //! output for an example never changes: it is computed once, the first time the example is seen,
 //! and kept in memory (about 1 MiB per example), so later steps and epochs run only the top.
 
@@ -16,7 +16,7 @@ use std::sync::Mutex;
 use candle_core::{Tensor, Var};
 
 use super::{Example, TrainError, TrainModel};
-use crate::adapter::{AdapterMeta, pretty_json};
+use crate::adapter::AdapterMeta;
 use crate::lora::LoraConfig;
 use crate::models::llama::Llama;
 use crate::models::{CausalLm, KvCache, Mode};
@@ -24,21 +24,27 @@ use crate::models::{CausalLm, KvCache, Mode};
 #[derive(Debug, Clone)]
 pub enum Trainable {
     /// Adapters on `targets` in layers `from_layer..` (0: every layer).
-    Lora {
-        config: LoraConfig,
-        targets: Vec<String>,
-        from_layer: usize,
-    },
-    Full,
+    Lora { config: LoraConfig, targets: Vec<String>, from_layer: usize },
+    /// Every weight of layers `from_layer..` and the final norm (0: every weight, embeddings too).
+    Full { from_layer: usize },
+}
+
+impl Trainable {
+    /// The first trained layer: the layers below are frozen.
+    pub fn from_layer(&self) -> usize {
+        match self {
+            Trainable::Lora { from_layer, .. } | Trainable::Full { from_layer } => *from_layer,
+        }
+    }
 }
 
 #[derive(Debug)]
 pub struct LmTrainee<M: CausalLm> {
     pub model: M,
     pub what: Trainable,
-    prefix_ids: Vec<u32>,
-    /// The prefix's KV cache from the base model (LoRA only).
-    frozen_prefix: Option<KvCache>,
+    /// The prefix's KV cache from the base model: the trained weights act on each example's own
+    /// tokens only, exactly as inference applies them ([`crate::classifier`]).
+    frozen_prefix: KvCache,
     params: Vec<(String, Var)>,
     /// Written next to the adapter.
     pub meta: AdapterMeta,
@@ -63,25 +69,24 @@ impl<M: CausalLm> LmTrainee<M> {
         meta: AdapterMeta,
         hf_name: &str,
     ) -> candle_core::Result<Self> {
-        let (params, frozen_prefix) = match &what {
+        if what.from_layer() >= model.layers() {
+            candle_core::bail!("training from layer {}: the model has {} layers", what.from_layer(), model.layers());
+        }
+        let mut frozen_prefix = KvCache::new(1, model.layers());
+        if !prefix_ids.is_empty() {
+            model.step(std::slice::from_ref(&prefix_ids), &mut frozen_prefix, Mode::Infer)?;
+        }
+        let params = match &what {
             Trainable::Lora { config, targets, from_layer } => {
-                if *from_layer >= model.layers() {
-                    candle_core::bail!("LoRA from layer {from_layer}: the model has {} layers", model.layers());
-                }
-                let mut prefix = KvCache::new(1, model.layers());
-                if !prefix_ids.is_empty() {
-                    model.step(std::slice::from_ref(&prefix_ids), &mut prefix, Mode::Infer)?;
-                }
                 let targets: Vec<&str> = targets.iter().map(String::as_str).collect();
                 model.add_lora(&targets, *config, seed, *from_layer)?;
-                (model.lora_vars(), Some(prefix))
+                model.lora_vars()
             }
-            Trainable::Full => (model.make_all_trainable()?, None),
+            Trainable::Full { from_layer } => model.make_trainable(*from_layer)?,
         };
         Ok(LmTrainee {
             model,
             what,
-            prefix_ids,
             frozen_prefix,
             params,
             meta,
@@ -91,12 +96,10 @@ impl<M: CausalLm> LmTrainee<M> {
         })
     }
 
-    /// The first layer with adapters when the layers below are frozen (`None`: run every layer).
+    /// The first trained layer when the layers below are frozen (`None`: run every layer).
     fn frozen_below(&self) -> Option<usize> {
-        match self.what {
-            Trainable::Lora { from_layer, .. } if from_layer > 0 && self.cache_bottom => Some(from_layer),
-            _ => None,
-        }
+        let from = self.what.from_layer();
+        (from > 0 && self.cache_bottom).then_some(from)
     }
 
     /// The hidden states entering layer `from` for `rows`, padded to `[B, T, hidden]`: cached rows
@@ -105,7 +108,7 @@ impl<M: CausalLm> LmTrainee<M> {
         let mut bottom = self.bottom.lock().expect("no panic while holding the cache");
         let missing: Vec<Vec<u32>> = rows.iter().filter(|r| !bottom.contains_key(*r)).cloned().collect();
         if !missing.is_empty() {
-            let mut cache = self.prefix_cache(missing.len(), Mode::Infer)?;
+            let mut cache = self.prefix_cache(missing.len())?;
             let x = self.model.hidden_before(&missing, from, &mut cache, Mode::Infer)?;
             for (r, row) in missing.into_iter().enumerate() {
                 // A copy, so the cache does not pin the whole batch's storage.
@@ -131,17 +134,8 @@ impl<M: CausalLm> LmTrainee<M> {
         Tensor::stack(&padded, 0)
     }
 
-    fn prefix_cache(&self, rows: usize, mode: Mode) -> candle_core::Result<KvCache> {
-        match &self.frozen_prefix {
-            Some(cache) => cache.repeat(rows),
-            None => {
-                let mut cache = KvCache::new(1, self.model.layers());
-                if !self.prefix_ids.is_empty() {
-                    self.model.step(std::slice::from_ref(&self.prefix_ids), &mut cache, mode)?;
-                }
-                cache.repeat(rows)
-            }
-        }
+    fn prefix_cache(&self, rows: usize) -> candle_core::Result<KvCache> {
+        self.frozen_prefix.repeat(rows)
     }
 }
 
@@ -156,7 +150,7 @@ impl<M: CausalLm> TrainModel for LmTrainee<M> {
         // positions from the prompt's last token on.
         let rows: Vec<Vec<u32>> =
             batch.iter().map(|e| e.prompt.iter().chain(&e.answer[..e.answer.len() - 1]).copied().collect()).collect();
-        let mut cache = self.prefix_cache(rows.len(), mode)?;
+        let mut cache = self.prefix_cache(rows.len())?;
         let hidden = match self.frozen_below() {
             Some(from) => {
                 let x = self.bottom_hidden(&rows, from)?;
@@ -185,17 +179,10 @@ impl<M: CausalLm> TrainModel for LmTrainee<M> {
             Trainable::Lora { config, .. } => {
                 crate::adapter::save(&mut self.model, config.rank, config.alpha, &self.hf_name, &self.meta, dir)?;
             }
-            Trainable::Full => {
-                std::fs::create_dir_all(dir).map_err(|source| TrainError::Io { path: dir.to_path_buf(), source })?;
+            Trainable::Full { .. } => {
                 let tensors: Vec<(String, Tensor)> =
-                    self.params.iter().map(|(n, v)| (n.clone(), v.as_tensor().clone())).collect();
-                let bytes = safetensors::serialize(tensors.iter().map(|(n, t)| (n.as_str(), t)), None)
-                    .map_err(|e| TrainError::Checkpoint { path: dir.to_path_buf(), message: e.to_string() })?;
-                for (file, bytes) in [("model.safetensors", bytes), ("pycwe_model.json", pretty_json(&self.meta))] {
-                    let path = dir.join(file);
-                    pycwe_core::atomic::write_atomic(&path, &bytes)
-                        .map_err(|source| TrainError::Io { path, source })?;
-                }
+                    self.params.iter().map(|(n, v)| (n.clone(), v.as_tensor().detach())).collect();
+                crate::adapter::save_patch(&tensors, &self.meta, dir)?;
             }
         }
         Ok(())
