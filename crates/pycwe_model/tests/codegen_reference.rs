@@ -222,3 +222,21 @@ fn a_checkpoint_that_does_not_match_its_config_is_named_in_the_error() {
     let err = Codegen::from_dir(dir.path(), &Device::Cpu).unwrap_err().to_string();
     assert!(err.contains("config.json") && err.contains("multiple of 4"), "{err}");
 }
+
+#[test]
+fn peft_computes_what_pycwe_computes_with_an_adapter_pycwe_trained() {
+    // `scripts/reference/make_peft_fixture.py`: `pycwe train` wrote the adapter, PEFT 0.7.1 loaded
+    // it onto transformers' CodeGen (every tensor into its LoRA module) and wrote these logits.
+    let dir = fixture("codegen-tiny-peft");
+    let adapter = pycwe_model::adapter::Adapter::read(&dir, &Device::Cpu).unwrap();
+    let mut model = tiny();
+    adapter.apply(&mut model).unwrap();
+    let t: HashMap<String, Tensor> =
+        candle_core::safetensors::load(dir.join("peft_logits.safetensors"), &Device::Cpu).unwrap();
+    let ids: Vec<u32> = t["ids"].to_vec1::<i64>().unwrap().into_iter().map(|x| x as u32).collect();
+    let ours = model.full_logits(&ids, Mode::Infer).unwrap();
+    let diff = max_diff(&ours, &t["logits"]);
+    assert!(diff < 1e-4, "max |diff| {diff}");
+    // The adapter matters: without it the logits are elsewhere.
+    assert!(max_diff(&tiny().full_logits(&ids, Mode::Infer).unwrap(), &t["logits"]) > 1e-2);
+}
