@@ -248,6 +248,29 @@ pub enum BenchCommand {
     /// The paper's CodeGen-350M-mono with random weights of the real shape (no download): a forward
     /// pass and LoRA / top-layer training steps, against candle's f32 matmul rate.
     Codegen(BenchCodegenArgs),
+    /// Training: one optimizer step for LoRA (all layers, top layers) and full fine-tuning of the
+    /// top layers, against a forward pass in inference mode in the same run.
+    Train(BenchTrainArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchTrainArgs {
+    #[arg(long, default_value = pycwe_model::registry::DEFAULT_MODEL)]
+    pub model: String,
+    /// Examples per step (all-layer LoRA at 8 x 256 tokens needs more than 24 GiB).
+    #[arg(long, default_value_t = 4)]
+    pub batch: usize,
+    /// Tokens per example (after the shared prefix; dataset units are ~100-300).
+    #[arg(long, default_value_t = 192)]
+    pub tokens: usize,
+    /// Steps timed (after one untimed warm-up step).
+    #[arg(long, default_value_t = 2)]
+    pub steps: usize,
+    #[arg(long, default_value_t = 16)]
+    pub lora_rank: usize,
+    /// The top layers trained in the top-layer rows.
+    #[arg(long, default_value_t = 8)]
+    pub top_layers: usize,
 }
 
 #[derive(Debug, Args)]

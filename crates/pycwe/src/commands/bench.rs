@@ -162,12 +162,7 @@ pub fn model(args: &BenchModelArgs) -> anyhow::Result<Outcome> {
 /// `pycwe bench codegen`: what the paper's model costs on this machine, measured on random weights
 /// of codegen-350M-mono's real shape (the real checkpoint has the same cost; it cannot be fetched here).
 pub fn codegen(args: &BenchCodegenArgs) -> anyhow::Result<Outcome> {
-    use pycwe_model::adapter::AdapterMeta;
-    use pycwe_model::lora::LoraConfig;
     use pycwe_model::models::codegen::{Codegen, CodegenConfig, PROJECTIONS};
-    use pycwe_model::train::adamw::AdamW;
-    use pycwe_model::train::lm::{LmTrainee, Trainable};
-    use pycwe_model::train::{Example, TrainModel};
 
     let device = Device::Cpu;
     let cfg = CodegenConfig::codegen_350m_mono();
@@ -189,45 +184,10 @@ pub fn codegen(args: &BenchCodegenArgs) -> anyhow::Result<Outcome> {
         cfg.n_layer as f64 * 2.0 * (4.0 * (e * e) as f64 + 2.0 * (e * inner) as f64 + 2.0 * n as f64 * e as f64);
     let forward_gflops = (per_token * n as f64 + 2.0 * (e * cfg.vocab_size) as f64) / forward_s / 1e9;
 
-    // One example: the prompt is all but the last 12 tokens, the answer the rest (loss only there).
-    let example = Example { prompt: ids[..n - 12].to_vec(), answer: ids[n - 12..].to_vec() };
-    let meta = AdapterMeta {
-        base_model: "codegen-350m-mono (random)".into(),
-        base_sha256: String::new(),
-        prompt_version: pycwe_core::prompt::PROMPT_VERSION,
-        training: serde_json::Value::Null,
-    };
-    let step_time = |what: Trainable| -> anyhow::Result<(f64, usize)> {
-        let mut trainee = LmTrainee::new(model.clone(), what, Vec::new(), 0, meta.clone(), "random")?;
-        let params = trainee.trainable();
-        let vars: Vec<candle_core::Var> = params.iter().map(|(_, v)| v.clone()).collect();
-        let count = vars.iter().map(|v| v.elem_count()).sum();
-        let mut opt = AdamW::new(&vars, 0.0)?;
-        let mut timed = 0.0;
-        for step in 0..=args.steps {
-            let t = Instant::now();
-            let loss = trainee.answer_loss(&[&example], true)?;
-            let grads = loss.backward()?;
-            let g: Vec<Tensor> = vars
-                .iter()
-                .map(|v| {
-                    grads.get(v.as_tensor()).cloned().unwrap_or_else(|| v.as_tensor().zeros_like().expect("zeros"))
-                })
-                .collect();
-            opt.step(&vars, &g, 1e-4)?;
-            if step > 0 {
-                timed += t.elapsed().as_secs_f64();
-            }
-        }
-        Ok((timed / args.steps.max(1) as f64, count))
-    };
-    let lora = |from_layer: usize| Trainable::Lora {
-        config: LoraConfig { rank: args.lora_rank, alpha: 2.0 * args.lora_rank as f64 },
-        targets: PROJECTIONS.map(String::from).to_vec(),
-        from_layer,
-    };
-    let (lora_all_s, lora_all_params) = step_time(lora(0))?;
-    let (lora_top_s, lora_top_params) = step_time(lora(cfg.n_layer - 4))?;
+    let batch = super::bench_train::synthetic_batch(1, n, cfg.vocab_size);
+    let train_forward_s = super::bench_train::forward_seconds(&model, &[], &batch)?;
+    let ways = super::bench_train::ways(&PROJECTIONS, cfg.n_layer, args.lora_rank, 4);
+    let costs = super::bench_train::step_costs(&model, &[], &batch, args.steps, ways)?;
 
     let mut s = String::new();
     let _ = writeln!(s, "| measure | value |\n|---|---|");
@@ -247,17 +207,9 @@ pub fn codegen(args: &BenchCodegenArgs) -> anyhow::Result<Outcome> {
     );
     let _ = writeln!(
         s,
-        "| LoRA step, all 20 layers (r {}, {} params), {n} tokens | {lora_all_s:.2} s ({:.0} tokens/s) |",
-        args.lora_rank,
-        lora_all_params,
-        n as f64 / lora_all_s
+        "\n| training step, one example of {n} tokens | trainable params | per step | tokens/s | time vs forward |\n|---|---:|---:|---:|---:|"
     );
-    let _ = writeln!(
-        s,
-        "| LoRA step, top 4 layers ({} params), {n} tokens, frozen bottom cached | {lora_top_s:.2} s ({:.0} tokens/s) |",
-        lora_top_params,
-        n as f64 / lora_top_s
-    );
+    super::bench_train::write_rows(&mut s, &costs, train_forward_s, n);
     if let Some(rss) = peak_rss_mib() {
         let _ = writeln!(s, "| peak RSS | {rss:.0} MiB |");
     }

@@ -1,6 +1,7 @@
 //! One file per command; `run` dispatches and every command reports an [`Outcome`].
 
 mod bench;
+mod bench_train;
 mod chunks;
 mod cwe_list;
 mod dataset;
@@ -50,5 +51,6 @@ pub fn run(command: Command) -> anyhow::Result<Outcome> {
         Command::Train(args) => train::run(&args),
         Command::Bench(BenchCommand::Model(args)) => bench::model(&args),
         Command::Bench(BenchCommand::Codegen(args)) => bench::codegen(&args),
+        Command::Bench(BenchCommand::Train(args)) => bench_train::run(&args),
     }
 }
