@@ -29,6 +29,19 @@ pub fn write_json<T: serde::Serialize>(value: &T) -> io::Result<()> {
     out.flush()
 }
 
+/// Writes text that may carry ANSI styles to stdout: kept on a terminal, stripped when stdout is
+/// a pipe or a file, or when `NO_COLOR` / `CLICOLOR=0` ask for plain text (`CLICOLOR_FORCE` keeps them).
+pub fn write_styled_text(text: &str) -> io::Result<()> {
+    let mut out = anstream::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()
+}
+
+/// `text` without its ANSI styles (for `--output FILE`).
+pub fn plain(text: &str) -> String {
+    anstream::adapter::strip_str(text).to_string()
+}
+
 /// Writes already-rendered text to stdout.
 pub fn write_text(text: &str) -> io::Result<()> {
     let mut out = io::stdout().lock();

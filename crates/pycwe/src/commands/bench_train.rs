@@ -112,7 +112,11 @@ pub fn ways(projections: &[&str], layers: usize, rank: usize, top: usize) -> Vec
 
 /// Table rows for the costs, in tokens/s of the whole batch.
 pub fn write_rows(s: &mut String, costs: &[StepCost], forward_s: f64, tokens: usize) {
-    let _ = writeln!(s, "| forward only (inference mode) | - | {forward_s:.2} s | {:.0} | 1.00x |", tokens as f64 / forward_s);
+    let _ = writeln!(
+        s,
+        "| forward only (inference mode) | - | {forward_s:.2} s | {:.0} | 1.00x |",
+        tokens as f64 / forward_s
+    );
     for c in costs {
         let _ = writeln!(
             s,
@@ -147,7 +151,10 @@ pub fn run(args: &BenchTrainArgs) -> anyhow::Result<Outcome> {
         args.tokens,
         prefix.len()
     );
-    let _ = writeln!(s, "| training | trainable params | per step | tokens/s | time vs forward |\n|---|---:|---:|---:|---:|");
+    let _ = writeln!(
+        s,
+        "| training | trainable params | per step | tokens/s | time vs forward |\n|---|---:|---:|---:|---:|"
+    );
     write_rows(&mut s, &costs, forward_s, tokens);
     output::write_text(&s)?;
     Ok(Outcome::Clean)
@@ -160,6 +167,12 @@ fn measure<M: CausalLm>(
     args: &BenchTrainArgs,
 ) -> anyhow::Result<(Vec<StepCost>, f64)> {
     let forward_s = forward_seconds(model, prefix, batch)?;
-    let costs = step_costs(model, prefix, batch, args.steps, ways(model.projection_names(), model.layers(), args.lora_rank, args.top_layers))?;
+    let costs = step_costs(
+        model,
+        prefix,
+        batch,
+        args.steps,
+        ways(model.projection_names(), model.layers(), args.lora_rank, args.top_layers),
+    )?;
     Ok((costs, forward_s))
 }

@@ -311,9 +311,9 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
         }
     }
     match &args.output {
-        Some(out) => pycwe_core::atomic::write_atomic(out, rendered.as_bytes())
+        Some(out) => pycwe_core::atomic::write_atomic(out, crate::output::plain(&rendered).as_bytes())
             .with_context(|| format!("{}: cannot write", out.display()))?,
-        None => crate::output::write_text(&rendered)?,
+        None => crate::output::write_styled_text(&rendered)?,
     }
     if !matches!(args.output_format, ScanFormat::Text) || args.output.is_some() {
         eprint!("{}", report::summary_line(&findings, &summary));

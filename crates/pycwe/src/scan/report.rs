@@ -86,12 +86,28 @@ fn first_sentence(s: &str) -> &str {
     }
 }
 
-/// Text for a terminal or a log: each finding with a code frame, then the summary line.
+/// Text for a terminal or a log: each finding with a code frame, then the summary line. Styled
+/// with ANSI codes like Ruff's output (path bold, CWE red, frame gutter blue); the writer strips
+/// them where they do not belong ([`crate::output::write_styled_text`], [`crate::output::plain`]).
 pub fn text(findings: &[ScanFinding], summary: &Summary) -> String {
+    use anstyle::{AnsiColor, Style};
+    let path = Style::new().bold();
+    let cwe = Style::new().bold().fg_color(Some(AnsiColor::Red.into()));
+    let confidence = Style::new().fg_color(Some(AnsiColor::Yellow.into()));
+    let gutter = Style::new().bold().fg_color(Some(AnsiColor::Blue.into()));
     let mut s = String::new();
     for f in findings {
-        let _ = writeln!(s, "{}:{}:{}: {} [{:.2}] {}", f.path, f.line, f.column, f.cwe, f.confidence, f.message);
-        let _ = writeln!(s, "   |\n{:>3}| {}\n   |", f.line, f.snippet.trim_end());
+        let _ = writeln!(
+            s,
+            "{path}{}{path:#}:{}:{}: {cwe}{}{cwe:#} {confidence}[{:.2}]{confidence:#} {}",
+            f.path, f.line, f.column, f.cwe, f.confidence, f.message
+        );
+        let _ = writeln!(
+            s,
+            "{gutter}   |{gutter:#}\n{gutter}{:>3}|{gutter:#} {}\n{gutter}   |{gutter:#}",
+            f.line,
+            f.snippet.trim_end()
+        );
     }
     s.push_str(&summary_line(findings, summary));
     s
@@ -140,4 +156,33 @@ pub fn github(findings: &[ScanFinding]) -> String {
             )
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_styled_for_a_terminal_and_plain_once_stripped() {
+        let finding = ScanFinding {
+            path: "app/db.py".into(),
+            line: 12,
+            column: 5,
+            cwe: CweId(89),
+            name: "SQL Injection".into(),
+            message: "SQL built from input".into(),
+            confidence: 0.875,
+            unit: "find".into(),
+            snippet: "    cur.execute(q)\n".into(),
+            fingerprint: "f".into(),
+        };
+        let summary = Summary { files: 1, units: 3, units_judged: 2, ..Summary::default() };
+        let styled = text(&[finding], &summary);
+        assert!(styled.contains("\u{1b}["), "ANSI styles for a terminal");
+        assert_eq!(
+            crate::output::plain(&styled),
+            "app/db.py:12:5: CWE-89 [0.88] SQL built from input\n   |\n 12|     cur.execute(q)\n   |\n\
+             Found 1 finding in 1 file (3 units, 2 judged, 0 from cache): CWE-89 x1\n"
+        );
+    }
 }

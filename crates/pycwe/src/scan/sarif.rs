@@ -169,7 +169,8 @@ mod tests {
         let findings = sample();
         let summary =
             super::super::report::Summary { files: 2, units: 7, units_judged: 3, findings: 2, ..Default::default() };
-        insta::assert_snapshot!("text", super::super::report::text(&findings, &summary));
+        // As a file or a pipe gets it (the styles are stripped; a terminal keeps them).
+        insta::assert_snapshot!("text", crate::output::plain(&super::super::report::text(&findings, &summary)));
         insta::assert_snapshot!("github", super::super::report::github(&findings));
         let mut log = render(&findings[..1], &tool());
         // The rule list is the catalog's; the snapshot keeps one rule to stay readable.
