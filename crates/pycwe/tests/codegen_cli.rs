@@ -133,3 +133,31 @@ fn an_unknown_model_name_says_how_to_register_one() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("pycwe model add codegen-350m-mono --from DIR"), "{err}");
 }
+
+#[test]
+fn a_name_registered_again_to_other_weights_does_not_reuse_cached_verdicts() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let project = dir.path().join("project");
+    std::fs::create_dir_all(&project).unwrap();
+    std::fs::write(project.join("app.py"), "import os\n\ndef run(cmd):\n    os.system(cmd)\n").unwrap();
+    let scan = |cache: &Path| -> serde_json::Value {
+        let out = Command::new(env!("CARGO_BIN_EXE_pycwe"))
+            .env("PYCWE_CACHE", cache)
+            .current_dir(&project)
+            .args(["scan", "--model", "codegen-tiny", "--base", "--output-format", "json", "--isolated", "."])
+            .output()
+            .unwrap();
+        serde_json::from_str(&ok(&out)).unwrap()
+    };
+    register(&cache);
+    let first = scan(&cache);
+    assert!(first["summary"]["units_judged"].as_u64().unwrap() > 0, "{first}");
+    assert_eq!(scan(&cache)["summary"]["units_judged"], 0, "the same weights: all from the cache");
+    // The same name, now the pickle copy of the weights: another file, another hash.
+    let other = checkpoint().with_file_name("codegen-tiny-bin");
+    let out = pycwe(&cache, &["model", "add", "codegen-tiny", "--from", other.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let again = scan(&cache);
+    assert_eq!(again["summary"]["units_judged"], first["summary"]["units_judged"], "{again}");
+}

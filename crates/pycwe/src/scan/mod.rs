@@ -41,7 +41,8 @@ struct LazyDetector {
 
 impl LazyDetector {
     fn new(model: &str, choice: AdapterChoice, device: Device, q8_decode: bool) -> anyhow::Result<Self> {
-        let tokenizer = pycwe_model::load::info(model)?.tokenizer()?;
+        let info = pycwe_model::load::info(model)?;
+        let tokenizer = info.tokenizer()?;
         let adapter_id = match &choice {
             AdapterChoice::Base => "base".to_string(),
             AdapterChoice::Shipped => pycwe_model::shipped::adapter(model, &device)?
@@ -50,8 +51,10 @@ impl LazyDetector {
             AdapterChoice::Dir(dir) => pycwe_model::adapter::Adapter::read(dir, &device)?.sha256,
         };
         Ok(LazyDetector {
+            // The weights' hash too: a name re-registered to another checkpoint must not reuse verdicts.
             fingerprint: format!(
-                "{model} prompt-v{} {adapter_id}{}",
+                "{model} {} prompt-v{} {adapter_id}{}",
+                &info.sha256[..info.sha256.len().min(16)],
                 pycwe_core::prompt::PROMPT_VERSION,
                 if q8_decode { " q8-decode" } else { "" }
             ),
