@@ -222,6 +222,11 @@ pub struct TrainArgs {
     /// Optimizer steps between checkpoints.
     #[arg(long, default_value_t = 10)]
     pub checkpoint_every: usize,
+    /// Validation also judges the validation records as `eval` does (pieces, prefilter, constrained
+    /// answers) and keeps the best checkpoint by binary F1 at 0.5 instead of by validation loss.
+    /// Costs a judged pass over `valid.jsonl` at each validation.
+    #[arg(long)]
+    pub valid_f1: bool,
     /// Optimizer steps between validations (0: once per epoch).
     #[arg(long, default_value_t = 0)]
     pub eval_every: usize,

@@ -1,5 +1,6 @@
 //! A registered CodeGen checkpoint goes through the whole CLI: `model add` registers it, `scan`
-//! runs it, `train` fine-tunes an adapter with CodeGen's PEFT names, and `eval` loads that adapter. The checkpoint is the tiny random model the CodeGen
+//! runs it, `train` fine-tunes an adapter with CodeGen's PEFT names (validating by F1 as eval
+//! judges), and `eval` loads that adapter. The checkpoint is the tiny random model the CodeGen
 //! reference test uses (`pycwe_model/tests/fixtures/codegen-tiny`), so its verdicts mean nothing:
 //! these tests check the plumbing, the reference test checks the numbers.
 
@@ -47,6 +48,7 @@ fn small_set(dir: &Path) -> PathBuf {
     let path = dir.join("set");
     std::fs::create_dir_all(&path).unwrap();
     std::fs::write(path.join("train.jsonl"), &text).unwrap();
+    std::fs::write(path.join("valid.jsonl"), &text).unwrap();
     path
 }
 
@@ -94,9 +96,14 @@ fn a_registered_codegen_checkpoint_scans_trains_and_evaluates() {
             "1",
             "--max-len",
             "2048",
+            "--valid-f1",
         ],
     );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // Validation judged the records as eval does and logged the F1 it chose the best weights by.
+    let log = std::fs::read_to_string(run.join("log.jsonl")).unwrap();
+    assert!(log.lines().any(|l| l.contains("\"valid_score\"")), "{log}");
+    assert!(run.join("best/adapter_model.safetensors").is_file());
     let config: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(run.join("adapter_config.json")).unwrap()).unwrap();
     let mut targets: Vec<&str> =

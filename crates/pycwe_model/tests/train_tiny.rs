@@ -305,3 +305,32 @@ fn adapters_on_the_top_layer_train_the_same_with_the_frozen_bottom_cached() {
     adapter.apply(&mut applied).unwrap();
     assert!(applied.blocks[0].q.lora.is_none() && applied.blocks[1].q.lora.is_some());
 }
+
+#[test]
+fn with_a_validation_score_the_best_checkpoint_is_the_best_scored_one() {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    let seen: Rc<RefCell<Vec<String>>> = Rc::default();
+    let scores = [0.2, 0.9, 0.5, 0.1];
+    let mut model = lora(1);
+    let log_of_calls = seen.clone();
+    model.scorer = Some(pycwe_model::train::lm::Scorer(Box::new(move |adapter: &Adapter| {
+        let mut calls = log_of_calls.borrow_mut();
+        calls.push(adapter.sha256.clone());
+        Ok(scores[calls.len() - 1])
+    })));
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config(2);
+    cfg.eval_every = 1;
+    let mut log = Vec::new();
+    run(&mut model, &examples(), &examples()[..2], &cfg, dir.path(), false, &StopWhen::default(), &mut |e, _| {
+        log.push(e.clone())
+    })
+    .unwrap();
+    let got: Vec<Option<f64>> = log.iter().map(|e| e.valid_score).collect();
+    assert_eq!(got, [Some(0.2), Some(0.9), Some(0.5), Some(0.1)]);
+    // The scorer judged the adapter as exported; the best one is the second (0.9), not the one with
+    // the lowest validation loss.
+    let best = Adapter::read(&dir.path().join("best"), &Device::Cpu).unwrap();
+    assert_eq!(best.sha256, seen.borrow()[1]);
+}

@@ -10,16 +10,19 @@ use anyhow::{Context, bail};
 use candle_core::Device;
 use pycwe_core::dataset::record::Record;
 use pycwe_core::dataset::record::read_jsonl;
+use pycwe_core::judge::JudgeOptions;
 use pycwe_model::adapter::AdapterMeta;
 use pycwe_model::chat;
+use pycwe_model::classifier::LmDetector;
 use pycwe_model::load::{AnyModel, ModelInfo, info};
 use pycwe_model::lora::LoraConfig;
 use pycwe_model::models::CausalLm;
 use pycwe_model::tokenize::TextTokenizer;
-use pycwe_model::train::lm::{LmTrainee, Trainable};
+use pycwe_model::train::lm::{LmTrainee, Scorer, Trainable};
 use pycwe_model::train::{Finish, StopWhen, TrainConfig, data, run as train_loop};
 
 use super::Outcome;
+use super::eval::judge_records;
 use crate::args::{DeviceChoice, TrainArgs};
 
 pub fn device(choice: DeviceChoice) -> anyhow::Result<Device> {
@@ -66,7 +69,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<Outcome> {
     }
 }
 
-fn train<M: CausalLm>(
+fn train<M: CausalLm + 'static>(
     model: M,
     tokenizer: TextTokenizer,
     info: &ModelInfo,
@@ -147,7 +150,10 @@ fn train<M: CausalLm>(
         training: extra,
     };
     let prefix = chat::prefix_tokens(&tokenizer)?;
+    let scorer = (args.valid_f1 && !valid_records.is_empty())
+        .then(|| f1_scorer(model.clone(), tokenizer.clone(), valid_records.to_vec(), &args.model));
     let mut trainee = LmTrainee::new(model, what, prefix, args.seed, meta, &info.hf_name)?;
+    trainee.scorer = scorer;
 
     let stop = Arc::new(AtomicBool::new(false));
     {
@@ -175,7 +181,8 @@ fn train<M: CausalLm>(
         &mut |entry, total| {
             bar.set_length(total as u64);
             bar.set_position(entry.step as u64);
-            let valid = entry.valid_loss.map(|v| format!(" valid {v:.4}")).unwrap_or_default();
+            let f1 = entry.valid_score.map(|f| format!(" F1 {:.1}", 100.0 * f)).unwrap_or_default();
+            let valid = entry.valid_loss.map(|v| format!(" valid {v:.4}{f1}")).unwrap_or_default();
             bar.set_message(format!(
                 "loss {:.4}{valid} lr {:.2e} {:.0} tok/s",
                 entry.loss, entry.lr, entry.tokens_per_s
@@ -210,4 +217,16 @@ fn train<M: CausalLm>(
             Ok(Outcome::Clean)
         }
     }
+}
+
+/// Binary F1 at 0.5 of `base` plus the exported weights on `records`, judged as `eval` judges them.
+fn f1_scorer<M: CausalLm + 'static>(base: M, tokenizer: TextTokenizer, records: Vec<Record>, name: &str) -> Scorer {
+    let name = format!("{name} (validation)");
+    Scorer(Box::new(move |adapter| {
+        let mut detector =
+            LmDetector::new(base.clone(), tokenizer.clone(), &name, Some(adapter)).map_err(|e| e.to_string())?;
+        let opts = JudgeOptions { prefilter: true, min_confidence: 0.0 };
+        let (items, ..) = judge_records(&records, &mut detector, &opts).map_err(|e| format!("{e:#}"))?;
+        Ok(pycwe_core::metrics::compute(&items, 0.5, 0, 0).binary.prf.f1)
+    }))
 }

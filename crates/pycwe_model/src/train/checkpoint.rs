@@ -25,6 +25,9 @@ pub struct Progress {
     pub tokens_seen: u64,
     pub elapsed_s: f64,
     pub best_valid_loss: Option<f64>,
+    /// The best validation score (binary F1 of the real task) when the model reports one.
+    #[serde(default)]
+    pub best_valid_score: Option<f64>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]

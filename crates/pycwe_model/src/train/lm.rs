@@ -54,6 +54,19 @@ pub struct LmTrainee<M: CausalLm> {
     bottom: Mutex<HashMap<Vec<u32>, Tensor>>,
     /// Reuse the frozen layers' output (on by default; off only to check that reuse changes nothing).
     pub cache_bottom: bool,
+    /// Scores the current weights as inference would use them (see [`Scorer`]).
+    pub scorer: Option<Scorer>,
+}
+
+/// Judges the validation records with the weights as exported (an adapter or a weights patch read
+/// back from disk, so validation runs exactly what `eval` and `scan` will) and returns a score,
+/// higher is better. The caller builds it: the judging pipeline lives above this crate.
+pub struct Scorer(pub Box<dyn FnMut(&crate::adapter::Adapter) -> Result<f64, String>>);
+
+impl std::fmt::Debug for Scorer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Scorer")
+    }
 }
 
 /// SmolLM2's trainee.
@@ -93,6 +106,7 @@ impl<M: CausalLm> LmTrainee<M> {
             hf_name: hf_name.to_string(),
             bottom: Mutex::new(HashMap::new()),
             cache_bottom: true,
+            scorer: None,
         })
     }
 
@@ -140,6 +154,17 @@ impl<M: CausalLm> LmTrainee<M> {
 }
 
 impl<M: CausalLm> TrainModel for LmTrainee<M> {
+    fn validation_score(&mut self) -> Result<Option<f64>, TrainError> {
+        if self.scorer.is_none() {
+            return Ok(None);
+        }
+        let dir = tempfile::tempdir().map_err(|source| TrainError::Io { path: std::env::temp_dir(), source })?;
+        self.export(dir.path())?;
+        let adapter = crate::adapter::Adapter::read(dir.path(), self.model.device())?;
+        let scorer = self.scorer.as_mut().expect("checked above");
+        (scorer.0)(&adapter).map(Some).map_err(TrainError::Validation)
+    }
+
     fn trainable(&mut self) -> Vec<(String, Var)> {
         self.params.clone()
     }

@@ -50,6 +50,11 @@ pub trait TrainModel {
     fn answer_loss(&self, batch: &[&Example], train: bool) -> candle_core::Result<Tensor>;
     /// Writes the trained weights (an adapter, or the full weights) to `dir`.
     fn export(&mut self, dir: &Path) -> Result<(), TrainError>;
+    /// A validation score where higher is better (the task's F1), when the model can compute one;
+    /// the best checkpoint is then chosen by it instead of by the validation loss.
+    fn validation_score(&mut self) -> Result<Option<f64>, TrainError> {
+        Ok(None)
+    }
 }
 
 /// The loop's knobs (what `train_config.json` records).
@@ -110,6 +115,8 @@ pub enum TrainError {
     ConfigMismatch(PathBuf),
     #[error("no training examples")]
     NoData,
+    #[error("validation: {0}")]
+    Validation(String),
     #[error(transparent)]
     Model(#[from] candle_core::Error),
     #[error(transparent)]
@@ -128,6 +135,9 @@ pub struct LogEntry {
     pub elapsed_s: f64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valid_loss: Option<f64>,
+    /// [`TrainModel::validation_score`] at this step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_score: Option<f64>,
 }
 
 /// How a run ended.
@@ -282,12 +292,22 @@ pub fn run<M: TrainModel>(
                 tokens_per_s: tokens as f64 / step_started.elapsed().as_secs_f64(),
                 elapsed_s: progress.elapsed_s,
                 valid_loss: None,
+                valid_score: None,
             };
             if validate {
                 let loss = validation_loss(model, valid, cfg.batch)?;
                 entry.valid_loss = Some(loss);
-                if progress.best_valid_loss.is_none_or(|best| loss < best) {
-                    progress.best_valid_loss = Some(loss);
+                entry.valid_score = model.validation_score()?;
+                let better = match entry.valid_score {
+                    // Ties go to the later step: the loss alone cannot tell them apart.
+                    Some(score) => progress.best_valid_score.is_none_or(|best| score >= best),
+                    None => progress.best_valid_loss.is_none_or(|best| loss < best),
+                };
+                progress.best_valid_loss = Some(progress.best_valid_loss.map_or(loss, |b| b.min(loss)));
+                if let Some(score) = entry.valid_score {
+                    progress.best_valid_score = Some(progress.best_valid_score.map_or(score, |b| b.max(score)));
+                }
+                if better {
                     model.export(&out.join("best"))?;
                 }
             }
