@@ -61,7 +61,10 @@ pub struct LmTrainee<M: CausalLm> {
 /// Judges the validation records with the weights as exported (an adapter or a weights patch read
 /// back from disk, so validation runs exactly what `eval` and `scan` will) and returns a score,
 /// higher is better. The caller builds it: the judging pipeline lives above this crate.
-pub struct Scorer(pub Box<dyn FnMut(&crate::adapter::Adapter) -> Result<f64, String>>);
+pub struct Scorer(pub Box<ScoreFn>);
+
+/// What a [`Scorer`] runs: the exported weights in, a score (or why not) out.
+pub type ScoreFn = dyn FnMut(&crate::adapter::Adapter) -> Result<f64, String>;
 
 impl std::fmt::Debug for Scorer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
