@@ -29,6 +29,8 @@ pub struct Item {
     pub predicted: BTreeMap<CweId, (f32, Vec<usize>)>,
     /// The detector's probability that the item holds any weakness.
     pub p_vulnerable: f32,
+    /// Lines of code in the item (for findings per 1,000 lines); 0 when unknown.
+    pub lines: usize,
 }
 
 impl Item {
@@ -110,6 +112,20 @@ pub struct Metrics {
     pub f1_ci: (f64, f64),
     pub accuracy_ci: (f64, f64),
     pub calibration: Calibration,
+    /// Findings (a reported CWE on a line, at the threshold) per 1,000 lines of the items: the
+    /// noise a user would read on code like this. `None` when the items carry no line counts.
+    #[serde(default)]
+    pub findings_per_kloc: Option<f64>,
+}
+
+/// `(reported CWE, line)` findings at `threshold` per 1,000 lines (a CWE reported without a line counts once).
+fn findings_per_kloc(items: &[Item], threshold: f32) -> Option<f64> {
+    let lines: usize = items.iter().map(|i| i.lines).sum();
+    let findings: usize = items
+        .iter()
+        .flat_map(|i| i.predicted.values().filter(|(c, _)| *c >= threshold).map(|(_, l)| l.len().max(1)))
+        .sum();
+    (lines > 0).then(|| 1000.0 * findings as f64 / lines as f64)
 }
 
 fn binary(items: &[&Item], threshold: f32) -> Binary {
@@ -199,6 +215,7 @@ pub fn compute(items: &[Item], threshold: f32, bootstrap: usize, seed: u64) -> M
         f1_ci,
         accuracy_ci,
         calibration: calibration(items, 10),
+        findings_per_kloc: findings_per_kloc(items, threshold),
     }
 }
 
@@ -315,7 +332,21 @@ mod tests {
             truth_lines: truth.iter().map(|&c| (CweId(c), vec![3])).collect(),
             predicted: predicted.iter().map(|&(c, p)| (CweId(c), (p, vec![4]))).collect(),
             p_vulnerable: predicted.iter().map(|p| p.1).fold(0.0, f32::max),
+            lines: 10,
         }
+    }
+
+    #[test]
+    fn findings_per_kloc_counts_reported_lines_at_the_threshold() {
+        let mut a = item("a", &[], &[(89, 0.9), (78, 0.3)]);
+        a.predicted.get_mut(&CweId(89)).unwrap().1 = vec![2, 7];
+        let b = item("b", &[89], &[]);
+        // 2 findings (CWE-89 on two lines) in 20 lines at 0.5; 3 at 0.2; none at 0.95.
+        close(compute(&[a.clone(), b.clone()], 0.5, 0, 0).findings_per_kloc.unwrap(), 100.0);
+        close(compute(&[a.clone(), b.clone()], 0.2, 0, 0).findings_per_kloc.unwrap(), 150.0);
+        close(compute(&[a.clone(), b.clone()], 0.95, 0, 0).findings_per_kloc.unwrap(), 0.0);
+        let unknown = Item { lines: 0, ..a };
+        assert_eq!(compute(&[unknown], 0.5, 0, 0).findings_per_kloc, None);
     }
 
     fn close(a: f64, b: f64) {

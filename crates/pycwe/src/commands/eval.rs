@@ -149,6 +149,7 @@ fn item_for(
         truth_lines: record.lines.iter().filter_map(|(c, l)| Some((c.parse::<CweId>().ok()?, l.clone()))).collect(),
         p_vulnerable: p_vulnerable.unwrap_or_else(|| predicted.values().map(|v| v.0).fold(0.0, f32::max)),
         predicted,
+        lines: record.code.lines().count(),
     }
 }
 
@@ -414,13 +415,17 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<Outcome> {
     for row in &rows {
         let _ = write!(
             report,
-            "\n## {}\n\nthreshold {:.3}; binary tp {} fp {} tn {} fn {}; {:.2} units/s over {} judged units; prefilter recall {}\n\n",
+            "\n## {}\n\nthreshold {:.3}; binary tp {} fp {} tn {} fn {}; {}; {:.2} units/s over {} judged units; prefilter recall {}\n\n",
             row.detector,
             row.metrics.threshold,
             row.metrics.binary.tp,
             row.metrics.binary.fp,
             row.metrics.binary.tn,
             row.metrics.binary.fn_,
+            row.metrics.findings_per_kloc.map_or_else(
+                || "findings per 1,000 lines unknown".to_string(),
+                |k| format!("{k:.1} findings per 1,000 lines")
+            ),
             row.units_per_s,
             row.judged_units,
             row.prefilter_recall.map(|r| format!("{:.1}%", 100.0 * r)).unwrap_or_else(|| "n/a".into())
