@@ -219,7 +219,10 @@ fn train<M: CausalLm + 'static>(
     }
 }
 
-/// Binary F1 at 0.5 of `base` plus the exported weights on `records`, judged as `eval` judges them.
+/// Binary F1 of `base` plus the exported weights on `records`, judged as `eval` judges them, at
+/// the threshold that suits these weights best (what `eval --calibrate` would choose on them): a
+/// fixed 0.5 scores every early checkpoint 0, since a model trained on mostly clean units puts
+/// p(vulnerable) below one half long before it ranks the units well.
 fn f1_scorer<M: CausalLm + 'static>(base: M, tokenizer: TextTokenizer, records: Vec<Record>, name: &str) -> Scorer {
     let name = format!("{name} (validation)");
     Scorer(Box::new(move |adapter| {
@@ -227,6 +230,7 @@ fn f1_scorer<M: CausalLm + 'static>(base: M, tokenizer: TextTokenizer, records: 
             LmDetector::new(base.clone(), tokenizer.clone(), &name, Some(adapter)).map_err(|e| e.to_string())?;
         let opts = JudgeOptions { prefilter: true, min_confidence: 0.0 };
         let (items, ..) = judge_records(&records, &mut detector, &opts).map_err(|e| format!("{e:#}"))?;
-        Ok(pycwe_core::metrics::compute(&items, 0.5, 0, 0).binary.prf.f1)
+        let threshold = pycwe_core::metrics::best_threshold(&items);
+        Ok(pycwe_core::metrics::compute(&items, threshold, 0, 0).binary.prf.f1)
     }))
 }
