@@ -1,6 +1,7 @@
-//! pycwe's language models on candle: the model registry and `model pull`, GGUF loading, the
-//! tokenizer, LoRA, and the SmolLM2 (Llama) architecture. CodeGen, the prompt/answer grammar and the
-//! training loop land here next; the crate boundary (no candle in `pycwe_core`) is fixed.
+//! pycwe's language models on candle: the model registry, `model pull` and `model add`, GGUF and
+//! Hugging Face checkpoint loading, the tokenizer and prompt template, LoRA, the SmolLM2 (Llama) and
+//! CodeGen architectures behind one `CausalLm` trait, the constrained-decoding detector and the
+//! training loop. The crate boundary (no candle in `pycwe_core`) is fixed.
 
 pub mod adapter;
 pub mod chat;
