@@ -19,7 +19,7 @@ use candle_core::{D, DType, Device, Result, Tensor};
 use serde::Deserialize;
 
 use crate::lora::LoraLinear;
-use crate::models::{CausalLm, KvCache, Mode, embed_rows, softmax};
+use crate::models::{CausalLm, KvCache, Mode, embed_rows, project, softmax};
 
 /// `qkv_proj`'s output is laid out in this many groups of (q, v, k).
 const MP_NUM: usize = 4;
@@ -310,32 +310,6 @@ impl Codegen {
         })
     }
 
-    fn run_blocks(
-        &self,
-        mut x: Tensor,
-        layers: std::ops::Range<usize>,
-        lengths: &[usize],
-        cache: &mut KvCache,
-        mode: Mode,
-    ) -> Result<Tensor> {
-        let (b, t, _) = x.dims3()?;
-        assert_eq!(b, lengths.len(), "one length per row");
-        let (pos, bias) = cache.append_slots(lengths, t, self.cfg.n_positions, &self.device)?;
-        let pos = Tensor::from_vec(pos, b * t, &self.device)?;
-        let half = self.cfg.rotary() / 2;
-        let cos = self.cos.index_select(&pos, 0)?.reshape((b, t, half))?;
-        let sin = self.sin.index_select(&pos, 0)?.reshape((b, t, half))?;
-        for layer in layers {
-            let block = &self.blocks[layer];
-            let h = layer_norm(&x, &block.ln_weight, &block.ln_bias, self.cfg.layer_norm_epsilon, mode)?;
-            let attn = self.attention(block, &h, &cos, &sin, &bias, cache, layer, mode)?;
-            let mlp = block.fc_in.forward(&h)?.broadcast_add(&block.fc_in_bias)?.gelu()?;
-            let mlp = block.fc_out.forward(&mlp)?.broadcast_add(&block.fc_out_bias)?;
-            x = ((x + attn)? + mlp)?;
-        }
-        Ok(x)
-    }
-
     #[allow(clippy::too_many_arguments)]
     fn attention(
         &self,
@@ -381,18 +355,6 @@ impl Codegen {
             return Ok(rotated);
         }
         Tensor::cat(&[&rotated, &x.narrow(D::Minus1, rot, hd - rot)?], D::Minus1)?.contiguous()
-    }
-
-    pub fn logits(&self, hidden: &Tensor) -> Result<Tensor> {
-        let logits = if hidden.rank() == 1 {
-            hidden.unsqueeze(0)?.matmul(&self.lm_head.t()?)?.squeeze(0)?
-        } else {
-            hidden.broadcast_matmul(&self.lm_head.t()?)?
-        };
-        match &self.lm_head_bias {
-            Some(bias) => logits.broadcast_add(bias),
-            None => Ok(logits),
-        }
     }
 }
 
@@ -452,13 +414,28 @@ impl CausalLm for Codegen {
 
     fn run_layers(
         &self,
-        x: Tensor,
+        mut x: Tensor,
         layers: std::ops::Range<usize>,
         lengths: &[usize],
         cache: &mut KvCache,
         mode: Mode,
     ) -> Result<Tensor> {
-        self.run_blocks(x, layers, lengths, cache, mode)
+        let (b, t, _) = x.dims3()?;
+        assert_eq!(b, lengths.len(), "one length per row");
+        let (pos, bias) = cache.append_slots(lengths, t, self.cfg.n_positions, &self.device)?;
+        let pos = Tensor::from_vec(pos, b * t, &self.device)?;
+        let half = self.cfg.rotary() / 2;
+        let cos = self.cos.index_select(&pos, 0)?.reshape((b, t, half))?;
+        let sin = self.sin.index_select(&pos, 0)?.reshape((b, t, half))?;
+        for layer in layers {
+            let block = &self.blocks[layer];
+            let h = layer_norm(&x, &block.ln_weight, &block.ln_bias, self.cfg.layer_norm_epsilon, mode)?;
+            let attn = self.attention(block, &h, &cos, &sin, &bias, cache, layer, mode)?;
+            let mlp = block.fc_in.forward(&h)?.broadcast_add(&block.fc_in_bias)?.gelu()?;
+            let mlp = block.fc_out.forward(&mlp)?.broadcast_add(&block.fc_out_bias)?;
+            x = ((x + attn)? + mlp)?;
+        }
+        Ok(x)
     }
 
     fn final_norm(&self, x: &Tensor, mode: Mode) -> Result<Tensor> {
@@ -466,7 +443,11 @@ impl CausalLm for Codegen {
     }
 
     fn logits(&self, hidden: &Tensor) -> Result<Tensor> {
-        Codegen::logits(self, hidden)
+        let logits = project(hidden, &self.lm_head)?;
+        match &self.lm_head_bias {
+            Some(bias) => logits.broadcast_add(bias),
+            None => Ok(logits),
+        }
     }
 
     fn output_rows(&self, ids: &[u32]) -> Result<(Tensor, Option<Tensor>)> {

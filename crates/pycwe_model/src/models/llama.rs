@@ -13,7 +13,7 @@ use crate::gguf::{GgufError, GgufFile, unpermute_qk};
 use crate::lora::LoraLinear;
 pub use crate::models::kv::KvCache;
 pub use crate::models::{CausalLm, Mode};
-use crate::models::{embed_rows, softmax};
+use crate::models::{embed_rows, project, softmax};
 
 /// Hyperparameters, read from GGUF metadata (`llama.*`).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -189,35 +189,6 @@ impl Llama {
         &self.device
     }
 
-    /// Runs `x` (`[B, T, hidden]`, rows of `lengths` real tokens) through `layers`, recording the
-    /// new key slots in `cache`.
-    fn run_blocks(
-        &self,
-        mut x: Tensor,
-        layers: std::ops::Range<usize>,
-        lengths: &[usize],
-        cache: &mut KvCache,
-        mode: Mode,
-    ) -> Result<Tensor> {
-        let (b, t, _) = x.dims3()?;
-        assert_eq!(b, lengths.len(), "one length per row");
-        let (pos, bias) = cache.append_slots(lengths, t, self.cfg.max_positions, &self.device)?;
-        let pos = Tensor::from_vec(pos, b * t, &self.device)?;
-        let hd = self.cfg.head_dim();
-        let cos = self.cos.index_select(&pos, 0)?.reshape((b, t, hd / 2))?;
-        let sin = self.sin.index_select(&pos, 0)?.reshape((b, t, hd / 2))?;
-        for layer in layers {
-            let block = &self.blocks[layer];
-            let h = rms_norm(&x, &block.attn_norm, self.cfg.rms_eps, mode)?;
-            let attn = self.attention(block, &h, &cos, &sin, &bias, cache, layer, mode)?;
-            x = (x + attn)?;
-            let h = rms_norm(&x, &block.mlp_norm, self.cfg.rms_eps, mode)?;
-            let mlp = block.down.forward(&(block.gate.forward(&h)?.silu()? * block.up.forward(&h)?)?)?;
-            x = (x + mlp)?;
-        }
-        Ok(x)
-    }
-
     #[allow(clippy::too_many_arguments)]
     fn attention(
         &self,
@@ -253,15 +224,6 @@ impl Llama {
         let probs = softmax(&scores, mode)?;
         let out = probs.matmul(&v)?.reshape((b, nh, t, hd))?.transpose(1, 2)?.reshape((b, t, nh * hd))?;
         block.o.forward(&out)
-    }
-
-    /// Logits for hidden states `[..., hidden]` -> `[..., vocab]`: the 49,152 x 576 projection is a
-    /// fifth of a forward pass, so callers pass only the positions they score.
-    pub fn logits(&self, hidden: &Tensor) -> Result<Tensor> {
-        if hidden.rank() == 1 {
-            return hidden.unsqueeze(0)?.matmul(&self.lm_head.t()?)?.squeeze(0);
-        }
-        hidden.broadcast_matmul(&self.lm_head.t()?)
     }
 }
 
@@ -316,13 +278,29 @@ impl CausalLm for Llama {
 
     fn run_layers(
         &self,
-        x: Tensor,
+        mut x: Tensor,
         layers: std::ops::Range<usize>,
         lengths: &[usize],
         cache: &mut KvCache,
         mode: Mode,
     ) -> Result<Tensor> {
-        self.run_blocks(x, layers, lengths, cache, mode)
+        let (b, t, _) = x.dims3()?;
+        assert_eq!(b, lengths.len(), "one length per row");
+        let (pos, bias) = cache.append_slots(lengths, t, self.cfg.max_positions, &self.device)?;
+        let pos = Tensor::from_vec(pos, b * t, &self.device)?;
+        let hd = self.cfg.head_dim();
+        let cos = self.cos.index_select(&pos, 0)?.reshape((b, t, hd / 2))?;
+        let sin = self.sin.index_select(&pos, 0)?.reshape((b, t, hd / 2))?;
+        for layer in layers {
+            let block = &self.blocks[layer];
+            let h = rms_norm(&x, &block.attn_norm, self.cfg.rms_eps, mode)?;
+            let attn = self.attention(block, &h, &cos, &sin, &bias, cache, layer, mode)?;
+            x = (x + attn)?;
+            let h = rms_norm(&x, &block.mlp_norm, self.cfg.rms_eps, mode)?;
+            let mlp = block.down.forward(&(block.gate.forward(&h)?.silu()? * block.up.forward(&h)?)?)?;
+            x = (x + mlp)?;
+        }
+        Ok(x)
     }
 
     fn final_norm(&self, x: &Tensor, mode: Mode) -> Result<Tensor> {
@@ -330,7 +308,7 @@ impl CausalLm for Llama {
     }
 
     fn logits(&self, hidden: &Tensor) -> Result<Tensor> {
-        Llama::logits(self, hidden)
+        project(hidden, &self.lm_head)
     }
 
     fn output_rows(&self, ids: &[u32]) -> Result<(Tensor, Option<Tensor>)> {

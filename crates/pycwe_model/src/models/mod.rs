@@ -206,6 +206,15 @@ pub(crate) fn embed_rows(embed: &Tensor, rows: &[Vec<u32>]) -> Result<Tensor> {
     embed.index_select(&ids, 0)?.reshape((b, t, hidden))
 }
 
+/// Hidden states `[..., hidden]` times an output projection `[vocab, hidden]`: `[..., vocab]`.
+/// Callers pass only the positions they score (the projection is a large share of a forward pass).
+pub(crate) fn project(hidden: &Tensor, weight: &Tensor) -> Result<Tensor> {
+    if hidden.rank() == 1 {
+        return hidden.unsqueeze(0)?.matmul(&weight.t()?)?.squeeze(0);
+    }
+    hidden.broadcast_matmul(&weight.t()?)
+}
+
 /// Softmax over the last dimension: candle's fused kernel for inference, differentiable ops for training.
 pub(crate) fn softmax(scores: &Tensor, mode: Mode) -> Result<Tensor> {
     match mode {
