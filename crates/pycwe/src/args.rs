@@ -214,6 +214,11 @@ pub struct TrainArgs {
     /// flagged unit stays; the rest is a seeded sample); 0 keeps every unit.
     #[arg(long, default_value_t = 2.0)]
     pub none_ratio: f64,
+    /// Weight of each answer's first token (a finding or `NONE`: the binary decision) in the loss,
+    /// against 1 for every other answer token. The decision is one token of a finding's seven or
+    /// so, and the easiest to get right on average while the hardest to get right per unit.
+    #[arg(long, default_value_t = 1.0)]
+    pub decision_weight: f64,
     /// Warmup as a share of all steps.
     #[arg(long, default_value_t = 0.05)]
     pub warmup: f64,

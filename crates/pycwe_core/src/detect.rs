@@ -76,6 +76,12 @@ pub trait Detector {
     fn fingerprint(&self) -> String {
         self.describe()
     }
+    /// Write a finding for every unit whose `p_vulnerable` is at least `threshold`. A model left to
+    /// itself writes one only where a finding is the likelier answer (about 0.5), so a threshold
+    /// below that would change nothing. A finding's confidence never exceeds its unit's
+    /// `p_vulnerable`, so deciding at the reporting threshold loses no finding that would pass it.
+    /// Detectors without probabilities ignore it.
+    fn decide_at(&mut self, _threshold: f32) {}
 }
 
 /// A boxed detector is a detector (the CLI picks the model's architecture at run time).
@@ -94,6 +100,9 @@ impl<T: Detector + ?Sized> Detector for Box<T> {
     }
     fn fingerprint(&self) -> String {
         (**self).fingerprint()
+    }
+    fn decide_at(&mut self, threshold: f32) {
+        (**self).decide_at(threshold)
     }
 }
 

@@ -5,6 +5,9 @@
 //! Confidence: `p_vulnerable` is the probability mass, among the tokens the grammar allows first, of
 //! those that start a finding (versus `NONE`). A finding's confidence is `p_vulnerable` times the
 //! probabilities of the tokens that spelled its CWE id.
+//!
+//! The first decision (a finding or `NONE`) is greedy unless [`Detector::decide_at`] set a
+//! threshold: then every unit whose `p_vulnerable` reaches it gets its likeliest finding decoded.
 
 use candle_core::Tensor;
 use pycwe_core::detect::{DetectError, Detector, Prediction, UnitFinding, UnitRequest};
@@ -31,6 +34,8 @@ pub struct LmDetector<M: CausalLm> {
     pub batch: usize,
     name: String,
     fingerprint: String,
+    /// Decode a finding when `p_vulnerable` is at least this (`None`: when it is the likelier answer).
+    decide_at: Option<f32>,
 }
 
 /// SmolLM2's detector.
@@ -79,6 +84,7 @@ impl<M: CausalLm> LmDetector<M> {
             batch: 8,
             name: name.to_string(),
             fingerprint,
+            decide_at: None,
         })
     }
 
@@ -116,9 +122,12 @@ impl<M: CausalLm> LmDetector<M> {
                 if done[r] {
                     continue;
                 }
-                let allowed = self.vocab.allowed(&grammars[r], &text[r]);
+                let mut allowed = self.vocab.allowed(&grammars[r], &text[r]);
                 if first {
                     p_vulnerable[r] = start_mass(&rows_logits[r], &allowed, &self.vocab);
+                    if let Some(t) = self.decide_at {
+                        allowed = first_choices(allowed, &self.vocab, p_vulnerable[r] >= t);
+                    }
                 }
                 let (token, p) = pick(&rows_logits[r], &allowed);
                 if token == self.vocab.end {
@@ -199,6 +208,11 @@ fn start_mass(logits: &[f32], allowed: &[u32], vocab: &AnswerVocab) -> f32 {
     if total > 0.0 { finding / total } else { 0.0 }
 }
 
+/// The first tokens left once the decision is taken: those that start a finding, or the others.
+fn first_choices(allowed: Vec<u32>, vocab: &AnswerVocab, finding: bool) -> Vec<u32> {
+    allowed.into_iter().filter(|&t| vocab.text(t).starts_with('C') == finding).collect()
+}
+
 /// For each finding (in answer order), the product of the probabilities of the tokens that wrote
 /// its id (the characters between `CWE-` and ` line`).
 fn id_confidences(tokens: &[(String, f32)]) -> Vec<f32> {
@@ -230,7 +244,14 @@ impl<M: CausalLm> Detector for LmDetector<M> {
     }
 
     fn fingerprint(&self) -> String {
-        self.fingerprint.clone()
+        match self.decide_at {
+            Some(t) => format!("{} decide-at-{t}", self.fingerprint),
+            None => self.fingerprint.clone(),
+        }
+    }
+
+    fn decide_at(&mut self, threshold: f32) {
+        self.decide_at = Some(threshold);
     }
 
     fn judge(&mut self, units: &[UnitRequest]) -> Result<Vec<Prediction>, DetectError> {
@@ -251,6 +272,16 @@ impl<M: CausalLm> Detector for LmDetector<M> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_decision_keeps_only_the_chosen_kind_of_first_token() {
+        let texts = ["NONE", "N", "CWE-", "C", "7"].iter().enumerate().map(|(i, t)| (i as u32, t.to_string()));
+        let vocab = AnswerVocab::new(texts, 9);
+        let grammar = AnswerPrefix::new(10);
+        let allowed = vocab.allowed(&grammar, "");
+        assert_eq!(first_choices(allowed.clone(), &vocab, true), vec![2, 3]);
+        assert_eq!(first_choices(allowed, &vocab, false), vec![0, 1]);
+    }
 
     #[test]
     fn id_confidence_multiplies_the_tokens_of_each_id() {

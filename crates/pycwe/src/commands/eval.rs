@@ -346,6 +346,7 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<Outcome> {
             let valid_path = args.data.join("valid.jsonl");
             let valid = read_jsonl(&valid_path).context("--calibrate needs a dataset directory with valid.jsonl")?;
             eprintln!("choosing the threshold on {} validation records ...", valid.len());
+            detector.decide_at(0.0);
             let (valid_items, _, _, _) = judge_records(&valid, &mut detector, &opts)?;
             let t = pycwe_core::metrics::best_threshold(&valid_items);
             eprintln!("threshold {t:.4} (best binary F1 on {})", valid_path.display());
@@ -356,6 +357,7 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<Outcome> {
                 _ => 0.5,
             })
         };
+        detector.decide_at(threshold);
         let (items, verdicts, rate, judged) = judge_records(&records, &mut detector, &opts)?;
         let metrics = compute(&items, threshold, 1000, 0);
         let mut probe = Vec::new();

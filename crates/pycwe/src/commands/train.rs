@@ -10,6 +10,7 @@ use anyhow::{Context, bail};
 use candle_core::Device;
 use pycwe_core::dataset::record::Record;
 use pycwe_core::dataset::record::read_jsonl;
+use pycwe_core::detect::Detector;
 use pycwe_core::judge::JudgeOptions;
 use pycwe_model::adapter::AdapterMeta;
 use pycwe_model::chat;
@@ -128,6 +129,7 @@ fn train<M: CausalLm + 'static>(
         "targets": targets,
         "from_layer": from_layer,
         "none_ratio": args.none_ratio,
+        "decision_weight": args.decision_weight,
         "examples": stats.examples,
     });
     let cfg = TrainConfig {
@@ -154,6 +156,7 @@ fn train<M: CausalLm + 'static>(
         .then(|| f1_scorer(model.clone(), tokenizer.clone(), valid_records.to_vec(), &args.model));
     let mut trainee = LmTrainee::new(model, what, prefix, args.seed, meta, &info.hf_name)?;
     trainee.scorer = scorer;
+    trainee.decision_weight = args.decision_weight as f32;
 
     let stop = Arc::new(AtomicBool::new(false));
     {
@@ -228,6 +231,8 @@ fn f1_scorer<M: CausalLm + 'static>(base: M, tokenizer: TextTokenizer, records: 
     Scorer(Box::new(move |adapter| {
         let mut detector =
             LmDetector::new(base.clone(), tokenizer.clone(), &name, Some(adapter)).map_err(|e| e.to_string())?;
+        // Every unit's likeliest finding, so the threshold below is chosen over all of them.
+        detector.decide_at(0.0);
         let opts = JudgeOptions { prefilter: true, min_confidence: 0.0 };
         let (items, ..) = judge_records(&records, &mut detector, &opts).map_err(|e| format!("{e:#}"))?;
         let threshold = pycwe_core::metrics::best_threshold(&items);

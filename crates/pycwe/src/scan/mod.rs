@@ -36,6 +36,7 @@ struct LazyDetector {
     fingerprint: String,
     tokenizer: pycwe_model::tokenize::TextTokenizer,
     q8_decode: bool,
+    decide_at: Option<f32>,
     loaded: Option<Box<dyn Detector + Send>>,
 }
 
@@ -63,6 +64,7 @@ impl LazyDetector {
             choice,
             device,
             tokenizer,
+            decide_at: None,
             loaded: None,
         })
     }
@@ -76,10 +78,12 @@ impl Detector for LazyDetector {
     fn judge(&mut self, units: &[UnitRequest]) -> Result<Vec<Prediction>, DetectError> {
         if self.loaded.is_none() {
             eprintln!("loading {} ({}) ...", self.model, self.choice.label());
-            self.loaded = Some(
-                build(&self.model, &self.choice, &self.device, self.q8_decode)
-                    .map_err(|e| DetectError::Model(format!("{e:#}")))?,
-            );
+            let mut detector = build(&self.model, &self.choice, &self.device, self.q8_decode)
+                .map_err(|e| DetectError::Model(format!("{e:#}")))?;
+            if let Some(t) = self.decide_at {
+                detector.decide_at(t);
+            }
+            self.loaded = Some(detector);
         }
         self.loaded.as_mut().expect("loaded above").judge(units)
     }
@@ -89,7 +93,17 @@ impl Detector for LazyDetector {
     }
 
     fn fingerprint(&self) -> String {
-        self.fingerprint.clone()
+        match self.decide_at {
+            Some(t) => format!("{} decide-at-{t}", self.fingerprint),
+            None => self.fingerprint.clone(),
+        }
+    }
+
+    fn decide_at(&mut self, threshold: f32) {
+        self.decide_at = Some(threshold);
+        if let Some(detector) = &mut self.loaded {
+            detector.decide_at(threshold);
+        }
     }
 }
 
@@ -189,6 +203,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
     // Judge.
     let device = crate::commands::train::device(args.device)?;
     let mut detector = LazyDetector::new(&model, choice, device, args.q8_decode)?;
+    detector.decide_at(min_confidence);
     let cache_root = args
         .cache_dir
         .clone()

@@ -56,6 +56,8 @@ pub struct LmTrainee<M: CausalLm> {
     pub cache_bottom: bool,
     /// Scores the current weights as inference would use them (see [`Scorer`]).
     pub scorer: Option<Scorer>,
+    /// Loss weight of each answer's first token (the finding-or-`NONE` decision); the others weigh 1.
+    pub decision_weight: f32,
 }
 
 /// Judges the validation records with the weights as exported (an adapter or a weights patch read
@@ -110,6 +112,7 @@ impl<M: CausalLm> LmTrainee<M> {
             bottom: Mutex::new(HashMap::new()),
             cache_bottom: true,
             scorer: None,
+            decision_weight: 1.0,
         })
     }
 
@@ -156,6 +159,17 @@ impl<M: CausalLm> LmTrainee<M> {
     }
 }
 
+/// Cross-entropy of `targets` under `logits` (`[n, vocab]`), averaged with `weights` (all 1: the
+/// plain mean).
+fn weighted_cross_entropy(logits: &Tensor, targets: &[u32], weights: &[f32]) -> candle_core::Result<Tensor> {
+    let device = logits.device();
+    let log_p = candle_nn::ops::log_softmax(logits, candle_core::D::Minus1)?;
+    let picked = log_p.gather(&Tensor::new(targets, device)?.unsqueeze(1)?, 1)?.squeeze(1)?;
+    let total: f32 = weights.iter().sum();
+    let w = Tensor::new(weights, device)?.to_dtype(picked.dtype())?;
+    (picked * w)?.sum_all()?.neg()? / total as f64
+}
+
 impl<M: CausalLm> TrainModel for LmTrainee<M> {
     fn validation_score(&mut self) -> Result<Option<f64>, TrainError> {
         if self.scorer.is_none() {
@@ -190,16 +204,18 @@ impl<M: CausalLm> TrainModel for LmTrainee<M> {
         let (b, t, h) = hidden.dims3()?;
         let mut positions = Vec::new();
         let mut targets = Vec::new();
+        let mut weights = Vec::new();
         for (r, e) in batch.iter().enumerate() {
             for (j, &target) in e.answer.iter().enumerate() {
                 positions.push((r * t + e.prompt.len() - 1 + j) as u32);
                 targets.push(target);
+                weights.push(if j == 0 { self.decision_weight } else { 1.0 });
             }
         }
         let device = hidden.device();
         let picked = hidden.reshape((b * t, h))?.index_select(&Tensor::new(positions.as_slice(), device)?, 0)?;
         let logits = self.model.logits(&picked)?;
-        candle_nn::loss::cross_entropy(&logits, &Tensor::new(targets.as_slice(), device)?)
+        weighted_cross_entropy(&logits, &targets, &weights)
     }
 
     fn export(&mut self, dir: &Path) -> Result<(), TrainError> {
@@ -213,6 +229,31 @@ impl<M: CausalLm> TrainModel for LmTrainee<M> {
                 crate::adapter::save_patch(&tensors, &self.meta, dir)?;
             }
         }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use candle_core::Device;
+
+    #[test]
+    fn weighted_cross_entropy_with_unit_weights_is_candles_cross_entropy() -> candle_core::Result<()> {
+        let logits = Tensor::new(&[[1.0f32, 2.0, 0.5], [0.1, -1.0, 3.0], [2.0, 2.0, 2.0]], &Device::Cpu)?;
+        let targets = [1u32, 0, 2];
+        let plain = candle_nn::loss::cross_entropy(&logits, &Tensor::new(&targets, &Device::Cpu)?)?;
+        let ours = weighted_cross_entropy(&logits, &targets, &[1.0, 1.0, 1.0])?;
+        assert!((plain.to_scalar::<f32>()? - ours.to_scalar::<f32>()?).abs() < 1e-6);
+        // Weight 3 on the first row: (3·l0 + l1 + l2) / 5.
+        let rows: Vec<f32> = (0..3)
+            .map(|i| {
+                candle_nn::loss::cross_entropy(&logits.narrow(0, i, 1)?, &Tensor::new(&targets[i..=i], &Device::Cpu)?)?
+                    .to_scalar::<f32>()
+            })
+            .collect::<candle_core::Result<_>>()?;
+        let weighted = weighted_cross_entropy(&logits, &targets, &[3.0, 1.0, 1.0])?.to_scalar::<f32>()?;
+        assert!((weighted - (3.0 * rows[0] + rows[1] + rows[2]) / 5.0).abs() < 1e-6);
         Ok(())
     }
 }
