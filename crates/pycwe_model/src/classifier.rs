@@ -100,7 +100,7 @@ impl<M: CausalLm> LmDetector<M> {
         let rows: Vec<Vec<u32>> =
             units.iter().map(|u| chat::unit_tokens(&self.tokenizer, u).map_err(err)).collect::<Result<_, _>>()?;
         let grammars: Vec<AnswerPrefix> = units.iter().map(|u| AnswerPrefix::new(u.line_count())).collect();
-        let mut cache = self.prefix.repeat(rows.len()).map_err(err)?;
+        let mut cache = self.prefix.share(rows.len()).map_err(err)?;
         let hidden = self.model.step(&rows, &mut cache, Mode::Infer).map_err(err)?;
         let last: Vec<Tensor> = rows
             .iter()

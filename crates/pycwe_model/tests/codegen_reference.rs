@@ -93,6 +93,28 @@ fn decoding_with_the_cache_and_padded_batches_equals_full_recompute() {
 }
 
 #[test]
+fn a_prefix_shared_by_rows_of_different_lengths_matches_transformers() {
+    let model = tiny();
+    let (ids, expected) = &reference()[2];
+    let p = 30;
+    for mode in [Mode::Infer, Mode::Train] {
+        let mut one = KvCache::new(1, model.layers());
+        model.step(&[ids[..p].to_vec()], &mut one, mode).unwrap();
+        let mut cache = one.share(2).unwrap();
+        // Row 0 continues with 20 tokens, row 1 with 5 (padded), then both decode one token.
+        let h = model.step(&[ids[p..p + 20].to_vec(), ids[p..p + 5].to_vec()], &mut cache, mode).unwrap();
+        let long = model.logits(&h.get(0).unwrap()).unwrap();
+        let short = model.logits(&h.get(1).unwrap().narrow(0, 0, 5).unwrap()).unwrap();
+        assert!(max_diff(&long, &expected.narrow(0, p, 20).unwrap()) < 1e-4, "{mode:?}");
+        assert!(max_diff(&short, &expected.narrow(0, p, 5).unwrap()) < 1e-4, "{mode:?}");
+        let h = model.step(&[vec![ids[p + 20]], vec![ids[p + 5]]], &mut cache, mode).unwrap();
+        let next = model.logits(&h.narrow(1, 0, 1).unwrap().squeeze(1).unwrap()).unwrap();
+        let want = Tensor::stack(&[expected.get(p + 20).unwrap(), expected.get(p + 5).unwrap()], 0).unwrap();
+        assert!(max_diff(&next, &want) < 1e-4, "{mode:?} decode");
+    }
+}
+
+#[test]
 fn the_tokenizer_json_loads_and_encodes_as_the_tokenizers_library_did() {
     let tok = TextTokenizer::from_file(&fixture("codegen-tiny/tokenizer.json")).unwrap();
     let cases: Vec<serde_json::Value> =

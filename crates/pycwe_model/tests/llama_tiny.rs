@@ -89,6 +89,34 @@ fn a_shared_prefix_cache_repeated_over_rows_equals_full_sequences() {
 }
 
 #[test]
+fn a_prefix_shared_by_rows_of_different_lengths_equals_full_sequences_through_decode_steps() {
+    let m = tiny();
+    let prefix = &SEQ[..5];
+    for mode in [Mode::Infer, Mode::Train] {
+        let mut one = KvCache::new(1, m.cfg.layers);
+        m.step(&[prefix.to_vec()], &mut one, mode).unwrap();
+        let mut rows = vec![vec![1, 2, 3], vec![4], vec![7, 8]];
+        let mut cache = one.share(rows.len()).unwrap();
+        let mut h = m.step(&rows, &mut cache, mode).unwrap();
+        for decode in 0..3u32 {
+            for (r, row) in rows.iter().enumerate() {
+                let whole: Vec<u32> = prefix.iter().chain(row).copied().collect();
+                let alone = m.full_logits(&whole, mode).unwrap();
+                let last = if decode == 0 { row.len() - 1 } else { 0 };
+                let got = m.logits(&h.get(r).unwrap().get(last).unwrap()).unwrap();
+                let d = max_diff(&got, &alone.get(whole.len() - 1).unwrap());
+                assert!(d < 1e-4, "{mode:?} row {r} after {decode} decode steps: {d}");
+            }
+            let next: Vec<Vec<u32>> = (0..rows.len() as u32).map(|r| vec![10 + r + decode]).collect();
+            for (row, n) in rows.iter_mut().zip(&next) {
+                row.extend(n);
+            }
+            h = m.step(&next, &mut cache, mode).unwrap();
+        }
+    }
+}
+
+#[test]
 fn the_training_path_computes_what_the_inference_path_computes() {
     let m = tiny();
     let a = m.full_logits(&SEQ, Mode::Infer).unwrap();

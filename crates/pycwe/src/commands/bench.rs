@@ -84,6 +84,24 @@ pub fn model(args: &BenchModelArgs) -> anyhow::Result<Outcome> {
     };
     let decode_1 = decode(&model, 1)?;
     let decode_16 = decode(&model, 16)?;
+    // The detector's situation: every row starts with the system prefix, then its own 32 tokens.
+    // Copied per row (how the cache worked before cascade attention) vs kept once and shared.
+    let prefix_ids = pycwe_model::chat::prefix_tokens(&tokenizer)?;
+    let mut prefix = KvCache::new(1, cfg.layers);
+    model.step(std::slice::from_ref(&prefix_ids), &mut prefix, Mode::Infer)?;
+    let after_prefix = |rows: usize, shared: bool| -> anyhow::Result<f64> {
+        let mut cache = if shared { prefix.share(rows)? } else { prefix.repeat(rows)? };
+        model.step(&vec![ids[..32].to_vec(); rows], &mut cache, Mode::Infer)?;
+        let t = Instant::now();
+        for step in 0..args.decode_steps {
+            let h = model.step(&vec![vec![(200 + step) as u32]; rows], &mut cache, Mode::Infer)?;
+            let _ = model.logits(&h.squeeze(1)?)?;
+        }
+        Ok((rows * args.decode_steps) as f64 / t.elapsed().as_secs_f64())
+    };
+    let prefixed_1 = after_prefix(1, true)?;
+    let prefixed_16_copied = after_prefix(16, false)?;
+    let prefixed_16 = after_prefix(16, true)?;
     let mut q8 = model.clone();
     q8.quantize_for_decode()?;
     let q8_decode_1 = decode(&q8, 1)?;
@@ -135,6 +153,19 @@ pub fn model(args: &BenchModelArgs) -> anyhow::Result<Outcome> {
     let _ = writeln!(s, "| decode, 1 row | {decode_1:.1} tokens/s |");
     let _ =
         writeln!(s, "| decode, 16 rows together | {decode_16:.1} tokens/s ({:.1}x one row) |", decode_16 / decode_1);
+    let p = prefix_ids.len();
+    let _ = writeln!(s, "| decode after the {p}-token system prefix, 1 row | {prefixed_1:.1} tokens/s |");
+    let _ = writeln!(
+        s,
+        "| decode after the {p}-token system prefix, 16 rows, prefix copied per row | {prefixed_16_copied:.1} tokens/s ({:.1}x one row) |",
+        prefixed_16_copied / prefixed_1
+    );
+    let _ = writeln!(
+        s,
+        "| decode after the {p}-token system prefix, 16 rows, prefix shared (cascade attention) | {prefixed_16:.1} tokens/s ({:.1}x one row, {:.2}x copied) |",
+        prefixed_16 / prefixed_1,
+        prefixed_16 / prefixed_16_copied
+    );
     let _ = writeln!(
         s,
         "| decode with Q8_0 weights, 1 row | {q8_decode_1:.1} tokens/s ({:.1}x f32) |",

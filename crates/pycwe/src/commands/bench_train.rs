@@ -45,7 +45,7 @@ pub fn forward_seconds<M: CausalLm>(model: &M, prefix: &[u32], batch: &[Example]
     if !prefix.is_empty() {
         model.step(&[prefix.to_vec()], &mut cache, Mode::Infer)?;
     }
-    let mut cache = cache.repeat(batch.len())?;
+    let mut cache = cache.share(batch.len())?;
     let rows: Vec<Vec<u32>> = batch.iter().map(|e| e.prompt.iter().chain(&e.answer).copied().collect()).collect();
     let t = Instant::now();
     let h = model.step(&rows, &mut cache, Mode::Infer)?;

@@ -19,7 +19,8 @@ use candle_core::{D, DType, Device, Result, Tensor};
 use serde::Deserialize;
 
 use crate::lora::LoraLinear;
-use crate::models::{CausalLm, KvCache, Mode, embed_rows, project, softmax};
+use crate::models::kv::attend;
+use crate::models::{CausalLm, KvCache, Mode, embed_rows, project};
 
 /// `qkv_proj`'s output is laid out in this many groups of (q, v, k).
 const MP_NUM: usize = 4;
@@ -336,9 +337,8 @@ impl Codegen {
         let q = self.rotate(&q, cos, sin, mode)?;
         let k = self.rotate(&k, cos, sin, mode)?;
         let (k, v) = cache.extend(layer, k, v, mode == Mode::Infer)?;
-        let scores = (q.matmul(&k.t()?)? / (hd as f64).sqrt())?.broadcast_add(bias)?;
-        let probs = softmax(&scores, mode)?;
-        let out = probs.matmul(&v)?.transpose(1, 2)?.reshape((b, t, e))?;
+        let out = attend(&q, &k, &v, bias, 1, cache.shared(layer).as_ref(), mode)?;
+        let out = out.transpose(1, 2)?.reshape((b, t, e))?;
         block.out.forward(&out)
     }
 

@@ -1,8 +1,13 @@
-//! The KV cache every architecture shares, and the attention mask it implies: rows of different
-//! lengths in one batch (padding slots never get attention), a shared prefix copied to many rows,
-//! and decode steps appended one token at a time.
+//! The KV cache every architecture shares, the attention mask it implies, and the attention over
+//! it: rows of different lengths in one batch (padding slots never get attention), a prefix shared
+//! by every row (one copy, attended with one matrix product for all rows: cascade attention), and
+//! decode steps appended one token at a time.
+
+use std::sync::Arc;
 
 use candle_core::{Device, Result, Tensor};
+
+use super::Mode;
 
 /// One layer's keys and values: `[B, kv_heads, capacity, head_dim]` buffers of which the first
 /// `len` slots are filled. Inference appends in place (a decode step copies one slot, not the
@@ -22,8 +27,11 @@ pub struct KvCache {
     valid: Vec<Vec<bool>>,
     /// Per row: the position of each key slot.
     positions: Vec<Vec<u32>>,
-    /// Per row: tokens seen so far (the next token's position).
+    /// Per row: tokens seen so far (the next token's position), the shared prefix included.
     lengths: Vec<usize>,
+    /// Keys and values `[1, kv_heads, P, head_dim]` per layer of a prefix every row starts with,
+    /// kept once; the per-row slots above hold only what follows it.
+    shared: Option<Arc<Vec<(Tensor, Tensor)>>>,
 }
 
 impl KvCache {
@@ -33,6 +41,7 @@ impl KvCache {
             valid: vec![Vec::new(); rows],
             positions: vec![Vec::new(); rows],
             lengths: vec![0; rows],
+            shared: None,
         }
     }
 
@@ -67,7 +76,40 @@ impl KvCache {
             valid: vec![self.valid[0].clone(); rows],
             positions: vec![self.positions[0].clone(); rows],
             lengths: vec![self.lengths[0]; rows],
+            shared: self.shared.clone(),
         })
+    }
+
+    /// A cache for `rows` rows that all start with this one-row cache's tokens, kept once and
+    /// shared: nothing is copied per row, and attention reads the prefix with one product for
+    /// all rows ([`attend`]). Every prefix token is visible to every later token.
+    pub fn share(&self, rows: usize) -> Result<Self> {
+        assert_eq!(self.rows(), 1, "only a one-row cache can be shared");
+        assert!(self.shared.is_none(), "a shared cache cannot be shared again");
+        if self.lengths[0] == 0 {
+            return Ok(KvCache::new(rows, self.layers.len()));
+        }
+        assert!(self.valid[0].iter().all(|v| *v), "a shared prefix has no padding");
+        let layers = self
+            .layers
+            .iter()
+            .map(|l| {
+                let l = l.as_ref().expect("a shared prefix has run through every layer");
+                Ok((l.k.narrow(2, 0, l.len)?.contiguous()?, l.v.narrow(2, 0, l.len)?.contiguous()?))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(KvCache {
+            layers: vec![None; self.layers.len()],
+            valid: vec![Vec::new(); rows],
+            positions: vec![Vec::new(); rows],
+            lengths: vec![self.lengths[0]; rows],
+            shared: Some(Arc::new(layers)),
+        })
+    }
+
+    /// The shared prefix's keys and values of `layer`, if the cache has one.
+    pub(crate) fn shared(&self, layer: usize) -> Option<(Tensor, Tensor)> {
+        self.shared.as_ref().map(|s| s[layer].clone())
     }
 
     /// Appends `t` key slots per row for a step whose row `r` has `lengths[r]` real tokens (the
@@ -152,6 +194,47 @@ impl KvCache {
         self.layers[layer] = Some(l);
         Ok(out)
     }
+}
+
+/// Scaled dot-product attention for `q` `[B, kv_heads, group * T, d]` (the `group` query heads
+/// that share a key head stacked along the rows, `group` 1 without grouped-query attention) over
+/// each row's own keys and values `k`, `v` `[B, kv_heads, S, d]` under the additive mask `bias`
+/// `[B, 1, T, S]`, and over the `shared` prefix `[1, kv_heads, P, d]` if there is one (visible
+/// to every query). Returns `[B, kv_heads, group * T, d]`.
+///
+/// The shared prefix is read with one product per key head for all rows at once (a matrix
+/// product with `B * group * T` rows instead of `B` thin ones), then one softmax runs over the
+/// prefix's and the row's scores together, so the result is exactly attention over the
+/// concatenation.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn attend(
+    q: &Tensor,
+    k: &Tensor,
+    v: &Tensor,
+    bias: &Tensor,
+    group: usize,
+    shared: Option<&(Tensor, Tensor)>,
+    mode: Mode,
+) -> Result<Tensor> {
+    let (b, nkv, rows, d) = q.dims4()?;
+    let (s, t) = (k.dim(2)?, rows / group);
+    let scale = 1.0 / (d as f64).sqrt();
+    let own = (q.matmul(&k.t()?)? * scale)?
+        .reshape((b, nkv, group, t, s))?
+        .broadcast_add(&bias.unsqueeze(1)?)?
+        .reshape((b, nkv, rows, s))?;
+    let Some((pk, pv)) = shared else {
+        return super::softmax(&own, mode)?.matmul(v);
+    };
+    let p = pk.dim(2)?;
+    let q_all = q.transpose(0, 1)?.contiguous()?.reshape((nkv, b * rows, d))?;
+    let prefix =
+        (q_all.matmul(&pk.squeeze(0)?.t()?)? * scale)?.reshape((nkv, b, rows, p))?.transpose(0, 1)?.contiguous()?;
+    let probs = super::softmax(&Tensor::cat(&[&prefix, &own], 3)?, mode)?;
+    let to_prefix = probs.narrow(3, 0, p)?.transpose(0, 1)?.contiguous()?.reshape((nkv, b * rows, p))?;
+    let from_prefix = to_prefix.matmul(&pv.squeeze(0)?.contiguous()?)?.reshape((nkv, b, rows, d))?.transpose(0, 1)?;
+    let from_own = probs.narrow(3, p, s)?.contiguous()?.matmul(v)?;
+    from_prefix + from_own
 }
 
 #[cfg(test)]

@@ -12,8 +12,9 @@ use candle_core::{D, DType, Device, Result, Tensor};
 use crate::gguf::{GgufError, GgufFile, unpermute_qk};
 use crate::lora::LoraLinear;
 pub use crate::models::kv::KvCache;
+use crate::models::kv::attend;
 pub use crate::models::{CausalLm, Mode};
-use crate::models::{embed_rows, project, softmax};
+use crate::models::{embed_rows, project};
 
 /// Hyperparameters, read from GGUF metadata (`llama.*`).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -214,15 +215,10 @@ impl Llama {
         let (k, v) = cache.extend(layer, k, v, mode == Mode::Infer)?;
         // Grouped-query attention without copying keys and values per query head: the `group`
         // query heads that share a key head are stacked along the rows of one product.
-        let s = k.dim(2)?;
         let group = nh / nkv;
         let q = q.reshape((b, nkv, group * t, hd))?;
-        let scores = (q.matmul(&k.t()?)? / (hd as f64).sqrt())?
-            .reshape((b, nkv, group, t, s))?
-            .broadcast_add(&bias.unsqueeze(1)?)?
-            .reshape((b, nkv, group * t, s))?;
-        let probs = softmax(&scores, mode)?;
-        let out = probs.matmul(&v)?.reshape((b, nh, t, hd))?.transpose(1, 2)?.reshape((b, t, nh * hd))?;
+        let out = attend(&q, &k, &v, bias, group, cache.shared(layer).as_ref(), mode)?;
+        let out = out.reshape((b, nh, t, hd))?.transpose(1, 2)?.reshape((b, t, nh * hd))?;
         block.o.forward(&out)
     }
 }

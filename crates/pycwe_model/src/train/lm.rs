@@ -155,7 +155,7 @@ impl<M: CausalLm> LmTrainee<M> {
     }
 
     fn prefix_cache(&self, rows: usize) -> candle_core::Result<KvCache> {
-        self.frozen_prefix.repeat(rows)
+        self.frozen_prefix.share(rows)
     }
 }
 
