@@ -112,6 +112,10 @@ pub struct ScanArgs {
     /// unit at a time on CPU, little gain for batches (`pycwe bench model`); near-ties may flip.
     #[arg(long)]
     pub q8_decode: bool,
+    /// Decode the model's own one-line reason for each finding (slower: every token of it is
+    /// decoded); without it, a finding's message is the catalog's.
+    #[arg(long)]
+    pub explain: bool,
     #[arg(long, value_enum, default_value_t = DeviceChoice::Cpu)]
     pub device: DeviceChoice,
 }
@@ -164,6 +168,10 @@ pub struct EvalArgs {
     /// unit at a time on CPU, little gain for batches (`pycwe bench model`); near-ties may flip.
     #[arg(long)]
     pub q8_decode: bool,
+    /// Decode the model's own one-line reason for each finding (slower: every token of it is
+    /// decoded); without it, a finding's message is the catalog's.
+    #[arg(long)]
+    pub explain: bool,
     #[arg(long, value_enum, default_value_t = DeviceChoice::Cpu)]
     pub device: DeviceChoice,
 }

@@ -75,6 +75,23 @@ fn a_registered_codegen_checkpoint_scans_trains_and_evaluates() {
     let report: serde_json::Value = serde_json::from_str(&scan).unwrap();
     assert!(report.to_string().contains("codegen-tiny"), "the report names the model: {report}");
 
+    // `--explain` with every unit decided positive: each finding's message is the model's own.
+    let explained = ok(&Command::new(env!("CARGO_BIN_EXE_pycwe"))
+        .env("PYCWE_CACHE", &cache)
+        .current_dir(&project)
+        .args(["scan", "--model", "codegen-tiny", "--base", "--no-prefilter", "--no-cache", "--output-format", "json"])
+        .args(["--isolated", "--explain", "--min-confidence", "0", "."])
+        .output()
+        .unwrap());
+    let report: serde_json::Value = serde_json::from_str(&explained).unwrap();
+    let findings = report["findings"].as_array().unwrap();
+    assert!(!findings.is_empty(), "threshold 0 decodes a finding for every unit: {report}");
+    for f in findings {
+        let entry = pycwe_core::cwe::parse_and_lookup(f["cwe"].as_str().unwrap()).unwrap();
+        let message = f["message"].as_str().unwrap();
+        assert!(!message.is_empty() && !message.starts_with(&format!("{}: ", entry.short_name)), "{f}");
+    }
+
     // Train one epoch of LoRA on four records: the adapter carries CodeGen's PEFT names.
     let data = small_set(dir.path());
     let run = dir.path().join("run");

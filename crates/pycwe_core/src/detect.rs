@@ -82,6 +82,11 @@ pub trait Detector {
     /// `p_vulnerable`, so deciding at the reporting threshold loses no finding that would pass it.
     /// Detectors without probabilities ignore it.
     fn decide_at(&mut self, _threshold: f32) {}
+    /// Decode the model's own one-line reason after each finding (`--explain`: slower, since
+    /// every token of the reason is decoded). Detectors that do not write reasons ignore it.
+    fn explain(&mut self) -> Result<(), DetectError> {
+        Ok(())
+    }
 }
 
 /// A boxed detector is a detector (the CLI picks the model's architecture at run time).
@@ -103,6 +108,9 @@ impl<T: Detector + ?Sized> Detector for Box<T> {
     }
     fn decide_at(&mut self, threshold: f32) {
         (**self).decide_at(threshold)
+    }
+    fn explain(&mut self) -> Result<(), DetectError> {
+        (**self).explain()
     }
 }
 

@@ -88,7 +88,9 @@ pub struct AnswerError {
 
 /// Parses a complete answer.
 pub fn parse_answer(answer: &str, line_count: usize) -> Result<Vec<AnswerItem>, AnswerError> {
-    let grammar = AnswerPrefix::new(line_count);
+    // Reasons are optional in the grammar; only decoding decides whether to write them.
+    let mut grammar = AnswerPrefix::new(line_count);
+    grammar.allow_reason = true;
     match grammar.check(answer) {
         PrefixState::Complete => {}
         _ => return Err(AnswerError { answer: answer.to_string(), offset: grammar.valid_up_to(answer) }),

@@ -36,6 +36,8 @@ pub struct LmDetector<M: CausalLm> {
     fingerprint: String,
     /// Decode a finding when `p_vulnerable` is at least this (`None`: when it is the likelier answer).
     decide_at: Option<f32>,
+    /// Decode each finding's reason (`--explain`).
+    explain: bool,
 }
 
 /// SmolLM2's detector.
@@ -85,6 +87,7 @@ impl<M: CausalLm> LmDetector<M> {
             name: name.to_string(),
             fingerprint,
             decide_at: None,
+            explain: false,
         })
     }
 
@@ -99,7 +102,14 @@ impl<M: CausalLm> LmDetector<M> {
     fn judge_batch(&self, units: &[UnitRequest]) -> Result<Vec<Prediction>, DetectError> {
         let rows: Vec<Vec<u32>> =
             units.iter().map(|u| chat::unit_tokens(&self.tokenizer, u).map_err(err)).collect::<Result<_, _>>()?;
-        let grammars: Vec<AnswerPrefix> = units.iter().map(|u| AnswerPrefix::new(u.line_count())).collect();
+        let grammars: Vec<AnswerPrefix> = units
+            .iter()
+            .map(|u| {
+                let mut grammar = AnswerPrefix::new(u.line_count());
+                grammar.allow_reason = self.explain;
+                grammar
+            })
+            .collect();
         let mut cache = self.prefix.share(rows.len()).map_err(err)?;
         let hidden = self.model.step(&rows, &mut cache, Mode::Infer).map_err(err)?;
         let last: Vec<Tensor> = rows
@@ -244,14 +254,31 @@ impl<M: CausalLm> Detector for LmDetector<M> {
     }
 
     fn fingerprint(&self) -> String {
-        match self.decide_at {
-            Some(t) => format!("{} decide-at-{t}", self.fingerprint),
-            None => self.fingerprint.clone(),
+        let mut fingerprint = self.fingerprint.clone();
+        if let Some(t) = self.decide_at {
+            fingerprint.push_str(&format!(" decide-at-{t}"));
         }
+        if self.explain {
+            fingerprint.push_str(" explain");
+        }
+        fingerprint
     }
 
     fn decide_at(&mut self, threshold: f32) {
         self.decide_at = Some(threshold);
+    }
+
+    fn explain(&mut self) -> Result<(), DetectError> {
+        if self.explain {
+            return Ok(());
+        }
+        let tokenizer = &self.tokenizer;
+        let texts = (0..tokenizer.vocab_size() as u32).map(|id| (id, tokenizer.decode(&[id]).unwrap_or_default()));
+        self.vocab = self.vocab.clone().with_reasons(texts);
+        self.answer_ids = self.vocab.token_ids();
+        (self.answer_head, self.answer_bias) = self.model.output_rows(&self.answer_ids).map_err(err)?;
+        self.explain = true;
+        Ok(())
     }
 
     fn judge(&mut self, units: &[UnitRequest]) -> Result<Vec<Prediction>, DetectError> {

@@ -4,8 +4,12 @@
 
 use pycwe_core::prompt::{AnswerPrefix, PrefixState};
 
-/// Characters an answer can contain (with reasons off); tokens with other characters are never allowed.
-const ALPHABET: &str = "NOCWE-0123456789 line\n";
+/// Characters an answer can contain outside its reasons; grammar tokens with other characters are
+/// never allowed (`:` only starts a reason, which the grammar allows only when reasons are on).
+const ALPHABET: &str = "NOCWE-0123456789 line\n:";
+
+/// A reason stops growing at this many bytes (the next token must end the line or the answer).
+pub const MAX_REASON_BYTES: usize = 160;
 
 /// The vocabulary entries that can appear in an answer, found once per tokenizer.
 #[derive(Debug, Clone)]
@@ -16,6 +20,8 @@ pub struct AnswerVocab {
     pub end: u32,
     /// At most this many findings per answer (keeps decoding finite).
     pub max_findings: usize,
+    /// Tokens a reason may use (any text without a line break); empty unless reasons are decoded.
+    reasons: Vec<(u32, String)>,
 }
 
 impl AnswerVocab {
@@ -23,14 +29,48 @@ impl AnswerVocab {
     pub fn new(tokens: impl IntoIterator<Item = (u32, String)>, end: u32) -> Self {
         let candidates =
             tokens.into_iter().filter(|(_, t)| !t.is_empty() && t.chars().all(|c| ALPHABET.contains(c))).collect();
-        AnswerVocab { candidates, end, max_findings: 8 }
+        AnswerVocab { candidates, end, max_findings: 8, reasons: Vec::new() }
+    }
+
+    /// The same vocabulary, plus the tokens a reason may use (`tokens[i]` is token `i`'s text): for
+    /// grammars with `allow_reason`.
+    pub fn with_reasons(mut self, tokens: impl IntoIterator<Item = (u32, String)>) -> Self {
+        let end = self.end;
+        self.reasons = tokens
+            .into_iter()
+            .filter(|(id, t)| *id != end && !t.is_empty() && !t.chars().any(char::is_control))
+            .collect();
+        self
     }
 
     /// Tokens allowed after `so_far` (the end token included when the answer may stop there).
     pub fn allowed(&self, grammar: &AnswerPrefix, so_far: &str) -> Vec<u32> {
         let state = grammar.check(so_far);
         let findings = so_far.matches('\n').count() + 1;
-        let mut out: Vec<u32> = if state == PrefixState::Complete && findings >= self.max_findings {
+        let line = so_far.rsplit('\n').next().unwrap_or_default();
+        if let (true, Some((_, reason))) = (grammar.allow_reason, line.split_once(": ")) {
+            // Inside a reason: any text, until the line (a new finding) or the answer ends.
+            let mut out: Vec<u32> = if reason.len() < MAX_REASON_BYTES {
+                self.reasons.iter().map(|(id, _)| *id).collect()
+            } else {
+                Vec::new()
+            };
+            if state == PrefixState::Complete {
+                if findings < self.max_findings {
+                    let mut buf = String::with_capacity(so_far.len() + 16);
+                    out.extend(self.candidates.iter().filter(|(_, t)| t.starts_with('\n')).filter_map(|(id, t)| {
+                        buf.clear();
+                        buf.push_str(so_far);
+                        buf.push_str(t);
+                        (grammar.check(&buf) != PrefixState::Invalid).then_some(*id)
+                    }));
+                }
+                out.push(self.end);
+            }
+            return out;
+        }
+        let finding_done = state == PrefixState::Complete && so_far != "NONE";
+        let mut out: Vec<u32> = if finding_done && findings >= self.max_findings && !grammar.allow_reason {
             Vec::new()
         } else {
             let mut buf = String::with_capacity(so_far.len() + 16);
@@ -45,6 +85,11 @@ impl AnswerVocab {
                 .map(|(id, _)| *id)
                 .collect()
         };
+        if grammar.allow_reason && finding_done && out.iter().any(|&t| self.text(t).starts_with(':')) {
+            // Reasons were asked for: a finding may not end before its reason starts.
+            out.retain(|&t| !self.text(t).starts_with('\n'));
+            return out;
+        }
         if state == PrefixState::Complete {
             out.push(self.end);
         }
@@ -53,11 +98,15 @@ impl AnswerVocab {
 
     /// Every token id that can ever be allowed (candidates and the end token).
     pub fn token_ids(&self) -> Vec<u32> {
-        self.candidates.iter().map(|(id, _)| *id).chain(std::iter::once(self.end)).collect()
+        let mut ids: Vec<u32> = self.candidates.iter().chain(&self.reasons).map(|(id, _)| *id).collect();
+        ids.push(self.end);
+        ids.sort_unstable();
+        ids.dedup();
+        ids
     }
 
     pub fn text(&self, id: u32) -> &str {
-        self.candidates.iter().find(|(t, _)| *t == id).map(|(_, s)| s.as_str()).unwrap_or("")
+        self.candidates.iter().chain(&self.reasons).find(|(t, _)| *t == id).map(|(_, s)| s.as_str()).unwrap_or("")
     }
 }
 
@@ -141,6 +190,35 @@ mod tests {
                 decode_greedy(&vocab, &grammar, |_| (0..n).map(|i| bias[i] + rng.random_range(-4.0f32..4.0)).collect());
             assert!(parse_answer(&answer, lines).is_ok(), "case {case}: {answer:?} does not parse");
         }
+    }
+
+    #[test]
+    fn with_reasons_on_every_finding_gets_one_and_every_answer_parses() {
+        let (plain, n) = vocab();
+        let texts: Vec<(u32, String)> = (0..n as u32).map(|i| (i, plain.text(i).to_string())).collect();
+        let mut extra: Vec<(u32, String)> = texts.clone();
+        for (i, t) in ["because", " f-string", " in execute", "\t", ": ", "é"].iter().enumerate() {
+            extra.push(((n + i) as u32, t.to_string()));
+        }
+        let vocab = AnswerVocab::new(texts, plain.end).with_reasons(extra);
+        let n = n + 6;
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        let mut with_reason = 0;
+        for case in 0..2_000 {
+            let lines = rng.random_range(1..40);
+            let mut grammar = AnswerPrefix::new(lines);
+            grammar.allow_reason = true;
+            let bias: Vec<f32> = (0..n).map(|_| rng.random_range(-3.0..3.0)).collect();
+            let answer =
+                decode_greedy(&vocab, &grammar, |_| (0..n).map(|i| bias[i] + rng.random_range(-4.0f32..4.0)).collect());
+            let items = parse_answer(&answer, lines).unwrap_or_else(|e| panic!("case {case}: {e}"));
+            for item in &items {
+                let reason = item.reason.as_ref().unwrap_or_else(|| panic!("case {case}: no reason in {answer:?}"));
+                with_reason += 1;
+                assert!(!reason.is_empty() && reason.len() < MAX_REASON_BYTES + 16, "case {case}: {reason:?}");
+            }
+        }
+        assert!(with_reason > 100, "reasons were decoded: {with_reason}");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The detector's decision threshold (`Detector::decide_at`) on a tiny random CodeGen: a finding
 //! is decoded exactly for the units whose `p_vulnerable` reaches the threshold, whatever the
-//! greedy answer would have been, and every answer still parses.
+//! greedy answer would have been, and every answer still parses; with `explain` every finding
+//! carries a reason.
 
 use std::path::Path;
 
@@ -78,4 +79,21 @@ fn the_threshold_is_part_of_the_fingerprint() {
     let at = d.fingerprint();
     d.decide_at(0.4);
     assert!(plain != at && at != d.fingerprint());
+}
+
+#[test]
+fn with_explain_every_finding_carries_the_models_own_reason() {
+    let mut d = detector();
+    let plain = d.fingerprint();
+    d.decide_at(0.0);
+    d.explain().unwrap();
+    assert!(d.fingerprint().contains("explain") && d.fingerprint() != plain);
+    let predictions = d.judge(&units()).unwrap();
+    for p in &predictions {
+        assert!(!p.findings.is_empty(), "{p:?}");
+        for f in &p.findings {
+            let reason = f.reason.as_deref().unwrap_or_else(|| panic!("no reason: {p:?}"));
+            assert!(!reason.is_empty() && !reason.contains('\n'), "{reason:?}");
+        }
+    }
 }

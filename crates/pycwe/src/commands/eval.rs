@@ -29,6 +29,9 @@ struct PredictionLine<'a> {
     truth: &'a [String],
     predicted: Vec<(String, usize, f32)>,
     p_vulnerable: f32,
+    /// The model's own reasons (`--explain`): CWE, line, reason.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    reasons: Vec<(String, usize, String)>,
 }
 
 /// What `metrics.json` holds: the detector, the data, how it ran, and the metrics.
@@ -341,6 +344,9 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<Outcome> {
         };
         eprintln!("judging {} records with {} ...", records.len(), adapter.label());
         let mut detector = build(&args.model, &adapter, &device, args.q8_decode)?;
+        if args.explain {
+            detector.explain()?;
+        }
         let opts = JudgeOptions { prefilter: !args.no_prefilter, min_confidence: 0.0 };
         let threshold = if args.calibrate {
             let valid_path = args.data.join("valid.jsonl");
@@ -394,7 +400,7 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<Outcome> {
             std::fs::create_dir_all(&dir).with_context(|| format!("{}: cannot create", dir.display()))?;
             write_file(&dir.join("metrics.json"), &pycwe_model::adapter::pretty_json(&row))?;
             let mut lines = String::new();
-            for (record, item) in records.iter().zip(&items) {
+            for ((record, item), verdict) in records.iter().zip(&items).zip(&verdicts) {
                 let line = PredictionLine {
                     id: &record.id,
                     truth: &record.cwes,
@@ -404,6 +410,11 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<Outcome> {
                         .flat_map(|(id, (c, ls))| ls.iter().map(move |l| (id.to_string(), *l, *c)))
                         .collect(),
                     p_vulnerable: item.p_vulnerable,
+                    reasons: verdict
+                        .findings
+                        .iter()
+                        .filter_map(|f| f.reason.as_ref().map(|r| (f.cwe.to_string(), f.line, r.clone())))
+                        .collect(),
                 };
                 lines.push_str(&serde_json::to_string(&line)?);
                 lines.push('\n');

@@ -37,6 +37,7 @@ struct LazyDetector {
     tokenizer: pycwe_model::tokenize::TextTokenizer,
     q8_decode: bool,
     decide_at: Option<f32>,
+    explain: bool,
     loaded: Option<Box<dyn Detector + Send>>,
 }
 
@@ -65,6 +66,7 @@ impl LazyDetector {
             device,
             tokenizer,
             decide_at: None,
+            explain: false,
             loaded: None,
         })
     }
@@ -83,6 +85,9 @@ impl Detector for LazyDetector {
             if let Some(t) = self.decide_at {
                 detector.decide_at(t);
             }
+            if self.explain {
+                detector.explain()?;
+            }
             self.loaded = Some(detector);
         }
         self.loaded.as_mut().expect("loaded above").judge(units)
@@ -93,9 +98,21 @@ impl Detector for LazyDetector {
     }
 
     fn fingerprint(&self) -> String {
-        match self.decide_at {
-            Some(t) => format!("{} decide-at-{t}", self.fingerprint),
-            None => self.fingerprint.clone(),
+        let mut fingerprint = self.fingerprint.clone();
+        if let Some(t) = self.decide_at {
+            fingerprint.push_str(&format!(" decide-at-{t}"));
+        }
+        if self.explain {
+            fingerprint.push_str(" explain");
+        }
+        fingerprint
+    }
+
+    fn explain(&mut self) -> Result<(), DetectError> {
+        self.explain = true;
+        match &mut self.loaded {
+            Some(detector) => detector.explain(),
+            None => Ok(()),
         }
     }
 
@@ -204,6 +221,9 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
     let device = crate::commands::train::device(args.device)?;
     let mut detector = LazyDetector::new(&model, choice, device, args.q8_decode)?;
     detector.decide_at(min_confidence);
+    if args.explain {
+        detector.explain()?;
+    }
     let cache_root = args
         .cache_dir
         .clone()
