@@ -89,6 +89,19 @@ pub trait Detector {
     }
 }
 
+/// A fingerprint extended with how answers are decoded ([`Detector::decide_at`], [`Detector::explain`]):
+/// both change verdicts, so cached verdicts must not be shared across them.
+pub fn with_decoding(fingerprint: &str, decide_at: Option<f32>, explain: bool) -> String {
+    let mut out = fingerprint.to_string();
+    if let Some(t) = decide_at {
+        out.push_str(&format!(" decide-at-{t}"));
+    }
+    if explain {
+        out.push_str(" explain");
+    }
+    out
+}
+
 /// A boxed detector is a detector (the CLI picks the model's architecture at run time).
 impl<T: Detector + ?Sized> Detector for Box<T> {
     fn describe(&self) -> String {

@@ -254,14 +254,7 @@ impl<M: CausalLm> Detector for LmDetector<M> {
     }
 
     fn fingerprint(&self) -> String {
-        let mut fingerprint = self.fingerprint.clone();
-        if let Some(t) = self.decide_at {
-            fingerprint.push_str(&format!(" decide-at-{t}"));
-        }
-        if self.explain {
-            fingerprint.push_str(" explain");
-        }
-        fingerprint
+        pycwe_core::detect::with_decoding(&self.fingerprint, self.decide_at, self.explain)
     }
 
     fn decide_at(&mut self, threshold: f32) {
