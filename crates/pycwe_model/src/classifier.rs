@@ -267,10 +267,10 @@ impl<M: CausalLm> Detector for LmDetector<M> {
         }
         let tokenizer = &self.tokenizer;
         let texts = (0..tokenizer.vocab_size() as u32).map(|id| (id, tokenizer.decode(&[id]).unwrap_or_default()));
-        self.vocab = self.vocab.clone().with_reasons(texts);
-        self.answer_ids = self.vocab.token_ids();
-        (self.answer_head, self.answer_bias) = self.model.output_rows(&self.answer_ids).map_err(err)?;
-        self.explain = true;
+        let vocab = self.vocab.clone().with_reasons(texts);
+        let ids = vocab.token_ids();
+        (self.answer_head, self.answer_bias) = self.model.output_rows(&ids).map_err(err)?;
+        (self.vocab, self.answer_ids, self.explain) = (vocab, ids, true);
         Ok(())
     }
 

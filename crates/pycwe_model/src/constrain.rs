@@ -38,7 +38,9 @@ impl AnswerVocab {
         let end = self.end;
         self.reasons = tokens
             .into_iter()
+            // Control tokens (`<|im_start|>`, `<|endoftext|>`) are not text.
             .filter(|(id, t)| *id != end && !t.is_empty() && !t.chars().any(char::is_control))
+            .filter(|(_, t)| !(t.starts_with("<|") && t.ends_with("|>")))
             .collect();
         self
     }
