@@ -206,7 +206,6 @@ impl KvCache {
 /// product with `B * group * T` rows instead of `B` thin ones), then one softmax runs over the
 /// prefix's and the row's scores together, so the result is exactly attention over the
 /// concatenation.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn attend(
     q: &Tensor,
     k: &Tensor,
