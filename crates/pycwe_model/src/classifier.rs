@@ -63,8 +63,7 @@ impl<M: CausalLm> LmDetector<M> {
         adapter: Option<&crate::adapter::Adapter>,
     ) -> Result<Self, DetectError> {
         let end = chat::end_of_answer(&tokenizer).map_err(err)?;
-        let texts = (0..tokenizer.vocab_size() as u32).map(|id| (id, tokenizer.decode(&[id]).unwrap_or_default()));
-        let vocab = AnswerVocab::new(texts, end);
+        let vocab = AnswerVocab::new(token_texts(&tokenizer), end);
         let prefix_ids = chat::prefix_tokens(&tokenizer).map_err(err)?;
         let mut prefix = KvCache::new(1, model.layers());
         model.without_lora().step(&[prefix_ids], &mut prefix, Mode::Infer).map_err(err)?;
@@ -204,6 +203,11 @@ impl<M: CausalLm> LmDetector<M> {
     }
 }
 
+/// Every token id with its text, as the answer vocabulary reads them.
+fn token_texts(tokenizer: &TextTokenizer) -> impl Iterator<Item = (u32, String)> + '_ {
+    (0..tokenizer.vocab_size() as u32).map(|id| (id, tokenizer.decode(&[id]).unwrap_or_default()))
+}
+
 /// Probability mass (softmax over the allowed tokens) of tokens that start a finding rather than `NONE`.
 fn start_mass(logits: &[f32], allowed: &[u32], vocab: &AnswerVocab) -> f32 {
     let max = allowed.iter().map(|&t| logits[t as usize]).fold(f32::NEG_INFINITY, f32::max);
@@ -265,9 +269,7 @@ impl<M: CausalLm> Detector for LmDetector<M> {
         if self.explain {
             return Ok(());
         }
-        let tokenizer = &self.tokenizer;
-        let texts = (0..tokenizer.vocab_size() as u32).map(|id| (id, tokenizer.decode(&[id]).unwrap_or_default()));
-        let vocab = self.vocab.clone().with_reasons(texts);
+        let vocab = self.vocab.clone().with_reasons(token_texts(&self.tokenizer));
         let ids = vocab.token_ids();
         (self.answer_head, self.answer_bias) = self.model.output_rows(&ids).map_err(err)?;
         (self.vocab, self.answer_ids, self.explain) = (vocab, ids, true);

@@ -2,6 +2,8 @@
 //! grammar (`pycwe_core::prompt`) may be chosen, and the end token only once the answer is complete.
 //! So every answer parses, whatever the model's logits say.
 
+use std::collections::HashMap;
+
 use pycwe_core::prompt::{AnswerPrefix, PrefixState};
 
 /// Characters an answer can contain outside its reasons; grammar tokens with other characters are
@@ -21,27 +23,34 @@ pub struct AnswerVocab {
     /// At most this many findings per answer (keeps decoding finite).
     pub max_findings: usize,
     /// Tokens a reason may use (any text without a line break); empty unless reasons are decoded.
-    reasons: Vec<(u32, String)>,
+    reasons: Vec<u32>,
+    /// The text of every token above (a lookup for each decoded token: the vocabulary is 49,152
+    /// entries once reasons are on).
+    texts: HashMap<u32, String>,
 }
 
 impl AnswerVocab {
     /// `tokens[i]` is the decoded text of token `i`.
     pub fn new(tokens: impl IntoIterator<Item = (u32, String)>, end: u32) -> Self {
-        let candidates =
+        let candidates: Vec<(u32, String)> =
             tokens.into_iter().filter(|(_, t)| !t.is_empty() && t.chars().all(|c| ALPHABET.contains(c))).collect();
-        AnswerVocab { candidates, end, max_findings: 8, reasons: Vec::new() }
+        let texts = candidates.iter().cloned().collect();
+        AnswerVocab { candidates, end, max_findings: 8, reasons: Vec::new(), texts }
     }
 
     /// The same vocabulary, plus the tokens a reason may use (`tokens[i]` is token `i`'s text): for
     /// grammars with `allow_reason`.
     pub fn with_reasons(mut self, tokens: impl IntoIterator<Item = (u32, String)>) -> Self {
         let end = self.end;
-        self.reasons = tokens
+        let reasons = tokens
             .into_iter()
             // Control tokens (`<|im_start|>`, `<|endoftext|>`) are not text.
             .filter(|(id, t)| *id != end && !t.is_empty() && !t.chars().any(char::is_control))
-            .filter(|(_, t)| !(t.starts_with("<|") && t.ends_with("|>")))
-            .collect();
+            .filter(|(_, t)| !(t.starts_with("<|") && t.ends_with("|>")));
+        for (id, text) in reasons {
+            self.reasons.push(id);
+            self.texts.insert(id, text);
+        }
         self
     }
 
@@ -52,20 +61,10 @@ impl AnswerVocab {
         let line = so_far.rsplit('\n').next().unwrap_or_default();
         if let (true, Some((_, reason))) = (grammar.allow_reason, line.split_once(": ")) {
             // Inside a reason: any text, until the line (a new finding) or the answer ends.
-            let mut out: Vec<u32> = if reason.len() < MAX_REASON_BYTES {
-                self.reasons.iter().map(|(id, _)| *id).collect()
-            } else {
-                Vec::new()
-            };
+            let mut out: Vec<u32> = if reason.len() < MAX_REASON_BYTES { self.reasons.clone() } else { Vec::new() };
             if state == PrefixState::Complete {
                 if findings < self.max_findings {
-                    let mut buf = String::with_capacity(so_far.len() + 16);
-                    out.extend(self.candidates.iter().filter(|(_, t)| t.starts_with('\n')).filter_map(|(id, t)| {
-                        buf.clear();
-                        buf.push_str(so_far);
-                        buf.push_str(t);
-                        (grammar.check(&buf) != PrefixState::Invalid).then_some(*id)
-                    }));
+                    out.extend(self.continuations(grammar, so_far, |t| t.starts_with('\n')));
                 }
                 out.push(self.end);
             }
@@ -75,17 +74,7 @@ impl AnswerVocab {
         let mut out: Vec<u32> = if finding_done && findings >= self.max_findings && !grammar.allow_reason {
             Vec::new()
         } else {
-            let mut buf = String::with_capacity(so_far.len() + 16);
-            self.candidates
-                .iter()
-                .filter(|(_, t)| {
-                    buf.clear();
-                    buf.push_str(so_far);
-                    buf.push_str(t);
-                    grammar.check(&buf) != PrefixState::Invalid
-                })
-                .map(|(id, _)| *id)
-                .collect()
+            self.continuations(grammar, so_far, |_| true)
         };
         if grammar.allow_reason && finding_done && out.iter().any(|&t| self.text(t).starts_with(':')) {
             // Reasons were asked for: a finding may not end before its reason starts.
@@ -98,9 +87,25 @@ impl AnswerVocab {
         out
     }
 
+    /// The grammar tokens, among those whose text passes `keep`, that keep `so_far` a valid prefix.
+    fn continuations(&self, grammar: &AnswerPrefix, so_far: &str, keep: impl Fn(&str) -> bool) -> Vec<u32> {
+        let mut buf = String::with_capacity(so_far.len() + 16);
+        self.candidates
+            .iter()
+            .filter(|(_, t)| keep(t))
+            .filter(|(_, t)| {
+                buf.clear();
+                buf.push_str(so_far);
+                buf.push_str(t);
+                grammar.check(&buf) != PrefixState::Invalid
+            })
+            .map(|(id, _)| *id)
+            .collect()
+    }
+
     /// Every token id that can ever be allowed (candidates and the end token).
     pub fn token_ids(&self) -> Vec<u32> {
-        let mut ids: Vec<u32> = self.candidates.iter().chain(&self.reasons).map(|(id, _)| *id).collect();
+        let mut ids: Vec<u32> = self.texts.keys().copied().collect();
         ids.push(self.end);
         ids.sort_unstable();
         ids.dedup();
@@ -108,7 +113,7 @@ impl AnswerVocab {
     }
 
     pub fn text(&self, id: u32) -> &str {
-        self.candidates.iter().chain(&self.reasons).find(|(t, _)| *t == id).map(|(_, s)| s.as_str()).unwrap_or("")
+        self.texts.get(&id).map_or("", String::as_str)
     }
 }
 

@@ -71,9 +71,9 @@ pub fn model(args: &BenchModelArgs) -> anyhow::Result<Outcome> {
         flops_per_token(&cfg, args.prefill_tokens) * args.prefill_tokens as f64 + 2.0 * (cfg.hidden * cfg.vocab) as f64;
     let prefill_gflops = prefill_flops / prefill_s / 1e9;
 
-    // Decode: one row, then 16 rows together, each after a 32-token prompt.
-    let decode = |model: &pycwe_model::models::llama::Llama, rows: usize| -> anyhow::Result<f64> {
-        let mut cache = KvCache::new(rows, cfg.layers);
+    // Decode tokens/s for the rows of `cache`, each after its own 32-token prompt.
+    let decode_from = |model: &pycwe_model::models::llama::Llama, mut cache: KvCache| -> anyhow::Result<f64> {
+        let rows = cache.rows();
         model.step(&vec![ids[..32].to_vec(); rows], &mut cache, Mode::Infer)?;
         let t = Instant::now();
         for step in 0..args.decode_steps {
@@ -82,6 +82,9 @@ pub fn model(args: &BenchModelArgs) -> anyhow::Result<Outcome> {
         }
         Ok((rows * args.decode_steps) as f64 / t.elapsed().as_secs_f64())
     };
+    // One row, then 16 rows together, from an empty cache.
+    let decode =
+        |model: &pycwe_model::models::llama::Llama, rows: usize| decode_from(model, KvCache::new(rows, cfg.layers));
     let decode_1 = decode(&model, 1)?;
     let decode_16 = decode(&model, 16)?;
     // The detector's situation: every row starts with the system prefix, then its own 32 tokens.
@@ -90,14 +93,7 @@ pub fn model(args: &BenchModelArgs) -> anyhow::Result<Outcome> {
     let mut prefix = KvCache::new(1, cfg.layers);
     model.step(std::slice::from_ref(&prefix_ids), &mut prefix, Mode::Infer)?;
     let after_prefix = |rows: usize, shared: bool| -> anyhow::Result<f64> {
-        let mut cache = if shared { prefix.share(rows)? } else { prefix.repeat(rows)? };
-        model.step(&vec![ids[..32].to_vec(); rows], &mut cache, Mode::Infer)?;
-        let t = Instant::now();
-        for step in 0..args.decode_steps {
-            let h = model.step(&vec![vec![(200 + step) as u32]; rows], &mut cache, Mode::Infer)?;
-            let _ = model.logits(&h.squeeze(1)?)?;
-        }
-        Ok((rows * args.decode_steps) as f64 / t.elapsed().as_secs_f64())
+        decode_from(&model, if shared { prefix.share(rows)? } else { prefix.repeat(rows)? })
     };
     let prefixed_1 = after_prefix(1, true)?;
     let prefixed_16_copied = after_prefix(16, false)?;
