@@ -1,6 +1,7 @@
 //! Evaluation metrics, pure: binary (vulnerable or not), CWE-level (predicted set vs labeled set,
 //! micro and macro, per CWE, confusions), line-level hits, bootstrap intervals over twin groups,
-//! calibration of the confidence, and the threshold that maximises F1.
+//! calibration of the confidence, how well `p_vulnerable` ranks (ROC AUC, and within twin groups),
+//! and the threshold that maximises F1.
 //!
 //! Definitions follow scikit-learn (`zero_division=0`); the golden tests were worked by hand and
 //! checked with:
@@ -8,6 +9,7 @@
 //! from sklearn.metrics import precision_recall_fscore_support, accuracy_score
 //! # binary: y_true/y_pred as 0/1 lists; CWE-level: MultiLabelBinarizer over the union of labels, then
 //! precision_recall_fscore_support(Y_true, Y_pred, average="micro" | "macro", zero_division=0)
+//! from sklearn.metrics import roc_auc_score   # ranking: roc_auc_score(y_true, p_vulnerable)
 //! ```
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -116,6 +118,49 @@ pub struct Metrics {
     /// noise a user would read on code like this. `None` when the items carry no line counts.
     #[serde(default)]
     pub findings_per_kloc: Option<f64>,
+    /// ROC AUC of `p_vulnerable` against "has a labeled weakness" (ties count half): whether the
+    /// detector ranks vulnerable items above safe ones at all, whatever the threshold. `None`
+    /// when one class is missing.
+    #[serde(default)]
+    pub roc_auc: Option<f64>,
+    /// The same, counting only (vulnerable, safe) pairs inside one group: for twins, the share of
+    /// pairs where the vulnerable code scores above its own fix (0.5 is a detector that cannot
+    /// tell them apart). `None` when no group holds both.
+    #[serde(default)]
+    pub group_auc: Option<f64>,
+}
+
+/// Share of (vulnerable, safe) pairs ordered right by `p_vulnerable`, ties counting half: the
+/// Mann-Whitney form of ROC AUC (what `sklearn.metrics.roc_auc_score` computes).
+fn pair_auc<'a>(items: impl IntoIterator<Item = &'a Item> + Clone) -> Option<(f64, usize)> {
+    let (mut right, mut pairs) = (0.0, 0usize);
+    for v in items.clone().into_iter().filter(|i| !i.truth.is_empty()) {
+        for s in items.clone().into_iter().filter(|i| i.truth.is_empty()) {
+            pairs += 1;
+            right += match v.p_vulnerable.total_cmp(&s.p_vulnerable) {
+                std::cmp::Ordering::Greater => 1.0,
+                std::cmp::Ordering::Equal => 0.5,
+                std::cmp::Ordering::Less => 0.0,
+            };
+        }
+    }
+    (pairs > 0).then(|| (right / pairs as f64, pairs))
+}
+
+/// [`Metrics::roc_auc`] and [`Metrics::group_auc`].
+fn ranking(items: &[Item]) -> (Option<f64>, Option<f64>) {
+    let mut groups: BTreeMap<&str, Vec<&Item>> = BTreeMap::new();
+    for item in items.iter().filter(|i| !i.group.is_empty()) {
+        groups.entry(item.group.as_str()).or_default().push(item);
+    }
+    let (mut right, mut pairs) = (0.0, 0usize);
+    for members in groups.values() {
+        if let Some((auc, n)) = pair_auc(members.iter().copied()) {
+            right += auc * n as f64;
+            pairs += n;
+        }
+    }
+    (pair_auc(items).map(|(auc, _)| auc), (pairs > 0).then(|| right / pairs as f64))
 }
 
 /// `(reported CWE, line)` findings at `threshold` per 1,000 lines (a CWE reported without a line counts once).
@@ -202,6 +247,7 @@ pub fn compute(items: &[Item], threshold: f32, bootstrap: usize, seed: u64) -> M
     confusions.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.truth.cmp(&b.truth)));
     confusions.truncate(10);
     let (f1_ci, accuracy_ci) = bootstrap_intervals(items, threshold, bootstrap, seed);
+    let (roc_auc, group_auc) = ranking(items);
     Metrics {
         schema: 1,
         items: items.len(),
@@ -216,6 +262,8 @@ pub fn compute(items: &[Item], threshold: f32, bootstrap: usize, seed: u64) -> M
         accuracy_ci,
         calibration: calibration(items, 10),
         findings_per_kloc: findings_per_kloc(items, threshold),
+        roc_auc,
+        group_auc,
     }
 }
 
@@ -396,6 +444,31 @@ mod tests {
         assert_eq!(m.confusions, vec![]);
         // Lines: every true positive was reported one line off the label: all hits.
         assert_eq!(m.line_hit_rate, Some(1.0));
+    }
+
+    #[test]
+    fn ranking_matches_sklearn_roc_auc_and_counts_twins_within_their_group() {
+        // golden(): p_vulnerable a .9 b .8 c 0 d .7 e 0 f .6; y_true 1 1 1 0 0 1. Of the 8
+        // (vulnerable, safe) pairs: a>d a>e b>d b>e c<d c=e f<d f>e -> 5.5 / 8 =
+        // roc_auc_score([1,1,1,0,0,1], [.9,.8,0,.7,0,.6]) = 0.6875.
+        let m = compute(&golden(), 0.5, 0, 0);
+        close(m.roc_auc.unwrap(), 5.5 / 8.0);
+        // Every group holds one item: no within-group pairs.
+        assert_eq!(m.group_auc, None);
+        // Two twin pairs: one ordered right, one wrong; across groups everything is ordered right
+        // except the wrong pair itself.
+        let mut items = vec![
+            item("p", &[89], &[(89, 0.9)]),
+            item("p", &[], &[(89, 0.2)]),
+            item("q", &[78], &[(78, 0.4)]),
+            item("q", &[], &[(78, 0.5)]),
+        ];
+        let m = compute(&items, 0.5, 0, 0);
+        close(m.group_auc.unwrap(), 0.5);
+        // roc_auc_score([1,0,1,0], [.9,.2,.4,.5]) = 0.75.
+        close(m.roc_auc.unwrap(), 0.75);
+        items.retain(|i| !i.truth.is_empty());
+        assert_eq!(compute(&items, 0.5, 0, 0).roc_auc, None);
     }
 
     #[test]

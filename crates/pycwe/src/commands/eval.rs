@@ -188,14 +188,14 @@ fn pct(x: f64) -> String {
 /// The comparison table (the paper's columns first).
 pub fn markdown_table(rows: &[MetricsFile]) -> String {
     let mut s = String::from(
-        "| detector | n | accuracy | precision | recall | F1 (95% CI) | CWE micro F1 | CWE macro F1 | line hits | ECE |\n\
-         |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+        "| detector | n | accuracy | precision | recall | F1 (95% CI) | CWE micro F1 | CWE macro F1 | line hits | AUC | twin AUC | ECE |\n\
+         |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
     );
     for r in rows {
         let m = &r.metrics;
         let _ = writeln!(
             s,
-            "| {} | {} | {} | {} | {} | {} ({}–{}) | {} | {} | {} | {:.3} |",
+            "| {} | {} | {} | {} | {} | {} ({}–{}) | {} | {} | {} | {} | {} | {:.3} |",
             r.detector,
             m.items,
             pct(m.binary.accuracy),
@@ -207,6 +207,8 @@ pub fn markdown_table(rows: &[MetricsFile]) -> String {
             pct(m.cwe_micro.f1),
             pct(m.cwe_macro.f1),
             m.line_hit_rate.map(pct).unwrap_or_else(|| "–".into()),
+            m.roc_auc.map(|a| format!("{a:.3}")).unwrap_or_else(|| "–".into()),
+            m.group_auc.map(|a| format!("{a:.3}")).unwrap_or_else(|| "–".into()),
             m.calibration.ece,
         );
     }
