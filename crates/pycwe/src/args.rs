@@ -251,6 +251,11 @@ pub struct TrainArgs {
     /// Continue the run in `--out` from its checkpoint.
     #[arg(long)]
     pub resume: bool,
+    /// Write the token examples this command would train on (the shared prefix, the training and
+    /// validation examples, the adapter metadata) to FILE as JSON and stop: the input of the
+    /// reference trainer `scripts/reference/train_torch.py`, for GPUs this build cannot use.
+    #[arg(long, value_name = "FILE")]
+    pub export_examples: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -185,3 +185,62 @@ fn a_name_registered_again_to_other_weights_does_not_reuse_cached_verdicts() {
     let again = scan(&cache);
     assert_eq!(again["summary"]["units_judged"], first["summary"]["units_judged"], "{again}");
 }
+
+#[test]
+fn export_examples_writes_the_training_input_and_trains_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    register(&cache);
+    let data = small_set(dir.path());
+    let run = dir.path().join("run");
+    let file = dir.path().join("examples.json");
+    let args = |extra: &[&str]| -> Vec<String> {
+        let mut a: Vec<String> = [
+            "train",
+            "--model",
+            "codegen-tiny",
+            "--data",
+            data.to_str().unwrap(),
+            "--out",
+            run.to_str().unwrap(),
+            "--top-layers",
+            "1",
+            "--decision-weight",
+            "3",
+            "--max-len",
+            "2048",
+            "--export-examples",
+            file.to_str().unwrap(),
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        a.extend(extra.iter().map(|s| s.to_string()));
+        a
+    };
+    let full = args(&["--full"]);
+    let out = pycwe(&cache, &full.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(out.status.code(), Some(2), "the reference trainer trains LoRA only");
+    assert!(!file.exists());
+
+    let plain = args(&[]);
+    let out = pycwe(&cache, &plain.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!run.join("log.jsonl").exists(), "exporting trains nothing");
+    let spec: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(spec["decision_weight"], 3.0);
+    assert!(!spec["prefix"].as_array().unwrap().is_empty());
+    let train = spec["train"].as_array().unwrap();
+    assert_eq!(spec["meta"]["training"]["examples"].as_u64().unwrap() as usize, train.len());
+    assert!(!train.is_empty() && !spec["valid"].as_array().unwrap().is_empty());
+    // Every answer ends with the same end-of-turn token; some answers are findings, some NONE.
+    let ends: std::collections::HashSet<u64> =
+        train.iter().map(|e| e["answer"].as_array().unwrap().last().unwrap().as_u64().unwrap()).collect();
+    assert_eq!(ends.len(), 1, "{ends:?}");
+    let lengths: std::collections::HashSet<usize> =
+        train.iter().map(|e| e["answer"].as_array().unwrap().len()).collect();
+    assert!(lengths.len() > 1, "findings and NONE answers differ in length: {lengths:?}");
+    let layers = spec["lora"]["from_layer"].as_u64().unwrap();
+    assert_eq!(spec["meta"]["training"]["from_layer"].as_u64().unwrap(), layers);
+    assert!(spec["meta"]["base_sha256"].as_str().unwrap().len() == 64);
+}

@@ -152,6 +152,25 @@ fn train<M: CausalLm + 'static>(
         training: extra,
     };
     let prefix = chat::prefix_tokens(&tokenizer)?;
+    if let Some(file) = &args.export_examples {
+        if args.full {
+            bail!("--export-examples feeds the reference trainer, which trains LoRA adapters only (drop --full)");
+        }
+        let export = serde_json::json!({
+            "format": 1,
+            "hf_name": info.hf_name,
+            "prefix": prefix,
+            "lora": { "rank": args.lora_rank, "alpha": args.lora_alpha, "targets": targets, "from_layer": from_layer },
+            "decision_weight": args.decision_weight,
+            "meta": meta,
+            "train": train,
+            "valid": valid,
+        });
+        pycwe_core::atomic::write_atomic(file, &serde_json::to_vec(&export)?)
+            .with_context(|| format!("cannot write {}", file.display()))?;
+        eprintln!("wrote {} training and {} validation examples to {}", train.len(), valid.len(), file.display());
+        return Ok(Outcome::Clean);
+    }
     let scorer = (args.valid_f1 && !valid_records.is_empty())
         .then(|| f1_scorer(model.clone(), tokenizer.clone(), valid_records.to_vec(), &args.model));
     let mut trainee = LmTrainee::new(model, what, prefix, args.seed, meta, &info.hf_name)?;

@@ -25,7 +25,7 @@ use self::checkpoint::{CHECKPOINT_FILE, Progress};
 
 /// One training example: the unit's prompt tokens (after the shared prefix) and the answer tokens
 /// the model must produce (ending with the end-of-turn token).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Example {
     pub prompt: Vec<u32>,
     pub answer: Vec<u32>,
