@@ -52,6 +52,14 @@ fn small_set(dir: &Path) -> PathBuf {
     path
 }
 
+/// `pycwe train` on the tiny checkpoint, from `data` into `run`, with `extra` flags.
+fn train(cache: &Path, data: &Path, run: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["train", "--model", "codegen-tiny", "--data", data.to_str().unwrap()];
+    args.extend(["--out", run.to_str().unwrap(), "--max-len", "2048"]);
+    args.extend(extra);
+    pycwe(cache, &args)
+}
+
 #[test]
 fn a_registered_codegen_checkpoint_scans_trains_and_evaluates() {
     let dir = tempfile::tempdir().unwrap();
@@ -95,27 +103,7 @@ fn a_registered_codegen_checkpoint_scans_trains_and_evaluates() {
     // Train one epoch of LoRA on four records: the adapter carries CodeGen's PEFT names.
     let data = small_set(dir.path());
     let run = dir.path().join("run");
-    let out = pycwe(
-        &cache,
-        &[
-            "train",
-            "--model",
-            "codegen-tiny",
-            "--data",
-            data.to_str().unwrap(),
-            "--out",
-            run.to_str().unwrap(),
-            "--epochs",
-            "1",
-            "--lora-rank",
-            "2",
-            "--accum",
-            "1",
-            "--max-len",
-            "2048",
-            "--valid-f1",
-        ],
-    );
+    let out = train(&cache, &data, &run, &["--epochs", "1", "--lora-rank", "2", "--accum", "1", "--valid-f1"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     // Validation judged the records as eval does and logged the F1 it chose the best weights by.
     let log = std::fs::read_to_string(run.join("log.jsonl")).unwrap();
@@ -194,37 +182,12 @@ fn export_examples_writes_the_training_input_and_trains_nothing() {
     let data = small_set(dir.path());
     let run = dir.path().join("run");
     let file = dir.path().join("examples.json");
-    let args = |extra: &[&str]| -> Vec<String> {
-        let mut a: Vec<String> = [
-            "train",
-            "--model",
-            "codegen-tiny",
-            "--data",
-            data.to_str().unwrap(),
-            "--out",
-            run.to_str().unwrap(),
-            "--top-layers",
-            "1",
-            "--decision-weight",
-            "3",
-            "--max-len",
-            "2048",
-            "--export-examples",
-            file.to_str().unwrap(),
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        a.extend(extra.iter().map(|s| s.to_string()));
-        a
-    };
-    let full = args(&["--full"]);
-    let out = pycwe(&cache, &full.iter().map(String::as_str).collect::<Vec<_>>());
+    let flags = ["--top-layers", "1", "--decision-weight", "3", "--export-examples", file.to_str().unwrap()];
+    let out = train(&cache, &data, &run, &[&flags[..], &["--full"]].concat());
     assert_eq!(out.status.code(), Some(2), "the reference trainer trains LoRA only");
     assert!(!file.exists());
 
-    let plain = args(&[]);
-    let out = pycwe(&cache, &plain.iter().map(String::as_str).collect::<Vec<_>>());
+    let out = train(&cache, &data, &run, &flags);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(!run.join("log.jsonl").exists(), "exporting trains nothing");
     let spec: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
