@@ -193,8 +193,9 @@ class Bottom:
         return out
 
 
-def answer_loss(model, prefix_kv, batch, decision_weight, device, bottom=None):
-    """pycwe_model::train::lm::answer_loss: weighted cross-entropy over the answer tokens."""
+def answer_loss(model, prefix_kv, batch, decision_weight, device, bottom=None, scores=None):
+    """pycwe_model::train::lm::answer_loss: weighted cross-entropy over the answer tokens.
+    `scores` (a `Scores`), when given, collects each example's decision score."""
     rows = [e["prompt"] + e["answer"][:-1] for e in batch]
     if bottom is not None and bottom.from_layer > 0:
         x, _ = model.layers(bottom.rows(rows, device), prefix_kv, bottom.from_layer, model.cfg["layers"])
@@ -205,8 +206,9 @@ def answer_loss(model, prefix_kv, batch, decision_weight, device, bottom=None):
         for r, row in enumerate(rows):
             ids[r, : len(row)] = torch.tensor(row)
         hidden, _ = model(ids.to(device), prefix_kv)
-    rows_idx, cols_idx, targets, weights = [], [], [], []
+    rows_idx, cols_idx, targets, weights, first = [], [], [], [], []
     for r, e in enumerate(batch):
+        first.append(len(targets))
         for j, target in enumerate(e["answer"]):
             rows_idx.append(r)
             cols_idx.append(len(e["prompt"]) - 1 + j)
@@ -216,17 +218,53 @@ def answer_loss(model, prefix_kv, batch, decision_weight, device, bottom=None):
     log_p = F.log_softmax(model.logits(picked).float(), -1)
     nll = -log_p.gather(1, torch.tensor(targets, device=device).unsqueeze(1)).squeeze(1)
     w = torch.tensor(weights, device=device)
+    if scores is not None:
+        scores.add(log_p[first].detach(), [targets[k] for k in first])
     return (nll * w).sum() / w.sum()
 
 
+class Scores:
+    """How well the first answer token tells findings from `NONE`: per example, log p(finding's first
+    token) - log p(`NONE`'s), and the ROC AUC of that score (pycwe's p(vulnerable) ranks the same way
+    up to the other allowed first tokens). Loss alone hides whether the model reads the code."""
+
+    def __init__(self, finding_id, none_id):
+        self.finding_id, self.none_id, self.pos, self.neg = finding_id, none_id, [], []
+
+    def add(self, log_p, first_targets):
+        margin = (log_p[:, self.finding_id] - log_p[:, self.none_id]).tolist()
+        for m, t in zip(margin, first_targets):
+            (self.neg if t == self.none_id else self.pos).append(m)
+
+    def auc(self):
+        if not self.pos or not self.neg:
+            return None
+        neg = sorted(self.neg)
+        import bisect
+
+        right = sum(bisect.bisect_left(neg, p) + 0.5 * (bisect.bisect_right(neg, p) - bisect.bisect_left(neg, p)) for p in self.pos)
+        return right / (len(self.pos) * len(neg))
+
+
+def decision_ids(examples):
+    """(the first token of findings, the first token of `NONE`): the two most common first tokens,
+    the one of the shortest answers being `NONE`."""
+    from collections import Counter
+
+    firsts = Counter((e["answer"][0], len(e["answer"])) for e in examples)
+    none_id = min(firsts, key=lambda k: k[1])[0]
+    finding_id = Counter(e["answer"][0] for e in examples if e["answer"][0] != none_id).most_common(1)[0][0]
+    return finding_id, none_id
+
+
 @torch.no_grad()
-def validation_loss(model, prefix_kv, valid, batch, decision_weight, device, bottom=None):
+def validation_loss(model, prefix_kv, valid, batch, decision_weight, device, bottom=None, scores=None):
     """pycwe_model::train::validation_loss: batches in file order, weighted by answer tokens."""
     total, weight = 0.0, 0
     for s in range(0, len(valid), batch):
         chunk = valid[s : s + batch]
         n = sum(len(e["answer"]) for e in chunk)
-        total += answer_loss(model, prefix_kv, chunk, decision_weight, device, bottom).item() * n
+        total += answer_loss(model, prefix_kv, chunk, decision_weight, device, bottom, scores).item() * n
         weight += n
     return total / weight if weight else 0.0
 
@@ -330,10 +368,13 @@ def main():
         model.lora_on = True
     train, valid, dw = spec["train"], spec["valid"], spec["decision_weight"]
     bottom = Bottom(model, prefix_kv, lora["from_layer"])
+    decisions = decision_ids(train)
 
     if args.check:
         load_adapter(model, args.check)
-        print(f"validation loss {validation_loss(model, prefix_kv, valid, args.batch, dw, device, bottom):.6f}")
+        scores = Scores(*decisions)
+        loss = validation_loss(model, prefix_kv, valid, args.batch, dw, device, bottom, scores)
+        print(f"validation loss {loss:.6f}; decision AUC {scores.auc()}")
         return
 
     out = pathlib.Path(args.out)
@@ -361,13 +402,14 @@ def main():
     while state["epoch"] < args.epochs:
         plan = epoch_plan(train, args.batch, args.batch_tokens, random.Random(args.seed * 1000003 + state["epoch"]))
         tokens, losses, t0 = 0, [], time.time()
+        train_scores, valid_scores = Scores(*decisions), Scores(*decisions)
         for batch_ids in plan:
             batch = [train[i] for i in batch_ids]
             lr = learning_rate(state["step"], total, warmup, args.lr)
             for g in opt.param_groups:
                 g["lr"] = lr
             with autocast:
-                loss = answer_loss(model, prefix_kv, batch, dw, device, bottom)
+                loss = answer_loss(model, prefix_kv, batch, dw, device, bottom, train_scores)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -376,13 +418,19 @@ def main():
             losses.append(loss.item())
             tokens += sum(len(e["prompt"]) + len(e["answer"]) for e in batch)
         with autocast:
-            vloss = validation_loss(model, prefix_kv, valid, args.batch, dw, device, bottom)
+            vloss = validation_loss(model, prefix_kv, valid, args.batch, dw, device, bottom, valid_scores)
         entry = {
             "epoch": state["epoch"], "step": state["step"], "loss": sum(losses) / len(losses), "valid_loss": vloss,
+            "train_auc": train_scores.auc(), "valid_auc": valid_scores.auc(),
             "lr": lr, "tokens_per_s": tokens / (time.time() - t0), "elapsed_s": time.time() - started,
         }
         print(json.dumps(entry), file=log, flush=True)
-        print(f"epoch {state['epoch']} loss {entry['loss']:.4f} valid {vloss:.4f} {entry['tokens_per_s']:.0f} tok/s", file=sys.stderr)
+        auc = lambda a: "-" if a is None else f"{a:.3f}"
+        print(
+            f"epoch {state['epoch']} loss {entry['loss']:.4f} valid {vloss:.4f} decision AUC train {auc(entry['train_auc'])}"
+            f" valid {auc(entry['valid_auc'])} {entry['tokens_per_s']:.0f} tok/s",
+            file=sys.stderr,
+        )
         if state["best"] is None or vloss < state["best"]:
             state["best"] = vloss
             export(model, spec, {**extra, "best_epoch": state["epoch"], "valid_loss": vloss}, out / "best")
