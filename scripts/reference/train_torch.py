@@ -24,7 +24,8 @@ What it shares with pycwe, so the adapter means the same there:
   zero, gradients clipped to norm 1; length-bucketed batches (the order differs from Rust's);
 - the output: `adapter_model.safetensors` (PEFT names, f16), `adapter_config.json`, `pycwe_adapter.json`
   (pycwe's metadata from the export: base model hash, prompt version), in `OUT/best` (lowest validation
-  loss) and `OUT/last`.
+  loss) and `OUT/last` (the latest weights: at the end, or when `--max-minutes` stops the run);
+- checkpoints: `OUT/checkpoint.pt` after every epoch (written atomically); the same command resumes.
 
 `--check ADAPTER_DIR` computes the validation loss of an adapter exactly as `pycwe train` logs it (the
 proof of equivalence: an adapter trained by pycwe must score here what its `log.jsonl` says).
@@ -343,7 +344,8 @@ def main():
     ap.add_argument("--examples", required=True, help="the JSON `pycwe train --export-examples` wrote")
     ap.add_argument("--gguf", required=True, help="the base model file (pycwe's model cache)")
     ap.add_argument("--out", help="run directory (checkpoint, log.jsonl, best/, last/)")
-    ap.add_argument("--check", help="only print the validation loss of this adapter directory")
+    ap.add_argument("--check", help="only print the validation loss of this adapter directory (or a checkpoint.pt)")
+    ap.add_argument("--check-split", default="valid", choices=["valid", "train"], help="the examples --check scores")
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--lr", type=float, default=2e-4)
     ap.add_argument("--batch", type=int, default=8)
@@ -371,10 +373,14 @@ def main():
     decisions = decision_ids(train)
 
     if args.check:
-        load_adapter(model, args.check)
+        if args.check.endswith(".pt"):
+            model.lora.load_state_dict(torch.load(args.check, map_location=device)["lora"])
+        else:
+            load_adapter(model, args.check)
         scores = Scores(*decisions)
-        loss = validation_loss(model, prefix_kv, valid, args.batch, dw, device, bottom, scores)
-        print(f"validation loss {loss:.6f}; decision AUC {scores.auc()}")
+        examples = valid if args.check_split == "valid" else train
+        loss = validation_loss(model, prefix_kv, examples, args.batch, dw, device, bottom, scores)
+        print(f"{args.check_split} loss {loss:.6f}; decision AUC {scores.auc()} ({len(scores.pos)} findings, {len(scores.neg)} NONE)")
         return
 
     out = pathlib.Path(args.out)
@@ -438,9 +444,10 @@ def main():
         torch.save({"lora": model.lora.state_dict(), "opt": opt.state_dict(), "state": state}, out / "checkpoint.tmp")
         (out / "checkpoint.tmp").replace(ckpt)
         if args.max_minutes and time.time() - started > args.max_minutes * 60:
-            print("time is up: stopped after a checkpoint; run the same command to resume", file=sys.stderr)
+            export(model, spec, {**extra, "epochs_done": state["epoch"], "valid_loss": vloss}, out / "last")
+            print("time is up: stopped after a checkpoint (`last` holds its weights); run the same command to resume", file=sys.stderr)
             return
-    export(model, spec, {**extra, "valid_loss": vloss}, out / "last")
+    export(model, spec, {**extra, "epochs_done": state["epoch"], "valid_loss": vloss}, out / "last")
 
 
 if __name__ == "__main__":
