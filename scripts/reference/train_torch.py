@@ -34,6 +34,7 @@ Setup used: the venv of make_codegen_fixture.py plus `pip install gguf==0.19.0` 
 """
 
 import argparse
+import bisect
 import json
 import math
 import pathlib
@@ -241,8 +242,6 @@ class Scores:
         if not self.pos or not self.neg:
             return None
         neg = sorted(self.neg)
-        import bisect
-
         right = sum(bisect.bisect_left(neg, p) + 0.5 * (bisect.bisect_right(neg, p) - bisect.bisect_left(neg, p)) for p in self.pos)
         return right / (len(self.pos) * len(neg))
 

@@ -149,12 +149,8 @@ fn pair_auc<'a>(items: impl IntoIterator<Item = &'a Item> + Clone) -> Option<(f6
 
 /// [`Metrics::roc_auc`] and [`Metrics::group_auc`].
 fn ranking(items: &[Item]) -> (Option<f64>, Option<f64>) {
-    let mut groups: BTreeMap<&str, Vec<&Item>> = BTreeMap::new();
-    for item in items.iter().filter(|i| !i.group.is_empty()) {
-        groups.entry(item.group.as_str()).or_default().push(item);
-    }
     let (mut right, mut pairs) = (0.0, 0usize);
-    for members in groups.values() {
+    for members in groups(items).values() {
         if let Some((auc, n)) = pair_auc(members.iter().copied()) {
             right += auc * n as f64;
             pairs += n;
@@ -267,15 +263,20 @@ pub fn compute(items: &[Item], threshold: f32, bootstrap: usize, seed: u64) -> M
     }
 }
 
-/// 95% percentile intervals of binary F1 and accuracy, resampling whole groups with replacement
-/// (twins share a group: resampling single items would pretend they are independent).
-fn bootstrap_intervals(items: &[Item], threshold: f32, rounds: usize, seed: u64) -> ((f64, f64), (f64, f64)) {
+/// Items by group; an item without one is a group of its own.
+fn groups(items: &[Item]) -> BTreeMap<String, Vec<&Item>> {
     let mut groups: BTreeMap<String, Vec<&Item>> = BTreeMap::new();
     for (i, item) in items.iter().enumerate() {
         let key = if item.group.is_empty() { format!("#{i}") } else { item.group.clone() };
         groups.entry(key).or_default().push(item);
     }
-    let groups: Vec<Vec<&Item>> = groups.into_values().collect();
+    groups
+}
+
+/// 95% percentile intervals of binary F1 and accuracy, resampling whole groups with replacement
+/// (twins share a group: resampling single items would pretend they are independent).
+fn bootstrap_intervals(items: &[Item], threshold: f32, rounds: usize, seed: u64) -> ((f64, f64), (f64, f64)) {
+    let groups: Vec<Vec<&Item>> = groups(items).into_values().collect();
     if groups.is_empty() || rounds == 0 {
         return ((0.0, 0.0), (0.0, 0.0));
     }
