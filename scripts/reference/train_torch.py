@@ -23,8 +23,8 @@ What it shares with pycwe, so the adapter means the same there:
 - the schedule: AdamW (0.9, 0.999, 1e-8, no decay), linear warmup over ceil(5%) of the steps, cosine to
   zero, gradients clipped to norm 1; length-bucketed batches (the order differs from Rust's);
 - the output: `adapter_model.safetensors` (PEFT names, f16), `adapter_config.json`, `pycwe_adapter.json`
-  (pycwe's metadata from the export: base model hash, prompt version), in `OUT/best` (lowest validation
-  loss) and `OUT/last` (the latest weights: at the end, or when `--max-minutes` stops the run);
+  (pycwe's metadata from the export: base model hash, prompt version), in `OUT/best` (the epoch with the
+  highest validation decision AUC, or lowest loss with `--select loss`) and `OUT/last` (the latest weights: at the end, or when `--max-minutes` stops the run);
 - checkpoints: `OUT/checkpoint.pt` after every epoch (written atomically); the same command resumes.
 
 `--check ADAPTER_DIR` computes the validation loss of an adapter exactly as `pycwe train` logs it (the
@@ -353,6 +353,8 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--bf16", action="store_true", help="autocast to bfloat16 (GPU)")
+    ap.add_argument("--select", choices=["auc", "loss"], default="auc",
+                    help="what picks `best/`: the validation decision AUC (default) or the validation loss")
     ap.add_argument("--max-minutes", type=float, help="stop (after a checkpoint) after this long")
     args = ap.parse_args()
 
@@ -389,7 +391,7 @@ def main():
     steps_per_epoch = len(epoch_plan(train, args.batch, args.batch_tokens, random.Random(0)))
     total = steps_per_epoch * args.epochs
     warmup = math.ceil(args.warmup * total)
-    state = {"epoch": 0, "step": 0, "best": None}
+    state = {"epoch": 0, "step": 0, "best_score": None}
     ckpt = out / "checkpoint.pt"
     if ckpt.exists():
         saved = torch.load(ckpt, map_location=device)
@@ -436,9 +438,14 @@ def main():
             f" valid {auc(entry['valid_auc'])} {entry['tokens_per_s']:.0f} tok/s",
             file=sys.stderr,
         )
-        if state["best"] is None or vloss < state["best"]:
-            state["best"] = vloss
-            export(model, spec, {**extra, "best_epoch": state["epoch"], "valid_loss": vloss}, out / "best")
+        # The validation loss rewards calibrated ids and line digits and turns up long before the decision
+        # stops improving (session 6: loss best at epoch 3, decision AUC best at 15-20), so `best` follows
+        # the decision AUC unless asked otherwise.
+        score = -vloss if args.select == "loss" or entry["valid_auc"] is None else entry["valid_auc"]
+        if state.get("best_score") is None or score > state["best_score"]:
+            state["best_score"] = score
+            export(model, spec, {**extra, "best_epoch": state["epoch"], "valid_loss": vloss,
+                                 "valid_auc": entry["valid_auc"], "selected_by": args.select}, out / "best")
         state["epoch"] += 1
         torch.save({"lora": model.lora.state_dict(), "opt": opt.state_dict(), "state": state}, out / "checkpoint.tmp")
         (out / "checkpoint.tmp").replace(ckpt)

@@ -14,7 +14,7 @@ use pycwe_core::detect::{DetectError, Detector, Prediction, UnitFinding, UnitReq
 use pycwe_core::prompt::{AnswerPrefix, parse_answer};
 
 use crate::chat;
-use crate::constrain::{AnswerVocab, pick};
+use crate::constrain::{AnswerVocab, pick, stops_at_repeat};
 use crate::models::llama::Llama;
 use crate::models::{CausalLm, KvCache, Mode};
 use crate::tokenize::TextTokenizer;
@@ -67,7 +67,8 @@ impl<M: CausalLm> LmDetector<M> {
         let prefix_ids = chat::prefix_tokens(&tokenizer).map_err(err)?;
         let mut prefix = KvCache::new(1, model.layers());
         model.without_lora().step(&[prefix_ids], &mut prefix, Mode::Infer).map_err(err)?;
-        let mut fingerprint = format!("{name} prompt-v{}", pycwe_core::prompt::PROMPT_VERSION);
+        // `decode-v2`: a repeated finding ends the answer (cached answers from before may hold more).
+        let mut fingerprint = format!("{name} prompt-v{} decode-v2", pycwe_core::prompt::PROMPT_VERSION);
         if let Some(adapter) = adapter {
             adapter.apply(&mut model).map_err(err)?;
             fingerprint.push_str(&format!(" adapter-{}", adapter.sha256));
@@ -139,7 +140,7 @@ impl<M: CausalLm> LmDetector<M> {
                     }
                 }
                 let (token, p) = pick(&rows_logits[r], &allowed);
-                if token == self.vocab.end {
+                if token == self.vocab.end || stops_at_repeat(&self.vocab, token, &text[r]) {
                     done[r] = true;
                     continue;
                 }

@@ -128,6 +128,23 @@ pub fn pick(logits: &[f32], allowed: &[u32]) -> (u32, f32) {
     (best, 1.0 / total)
 }
 
+/// Whether the finding `so_far` just completed (its last line) names the same CWE and line as an
+/// earlier one. Small models loop, and a repeated finding is dropped anyway, so decoding ends there:
+/// the same findings in fewer steps. (The base model's usual loop counts lines up, `CWE-117 line 1`,
+/// `line 2`, ..., which this does not cut: on 20 test records its findings were the same to 3 in 381.)
+pub fn repeats_a_finding(so_far: &str) -> bool {
+    let key = |line: &str| line.split(": ").next().unwrap_or_default().to_string();
+    let mut lines: Vec<String> = so_far.split('\n').map(key).collect();
+    let Some(last) = lines.pop() else { return false };
+    lines.contains(&last)
+}
+
+/// Whether decoding should stop instead of writing `token`: it would start another finding after
+/// one that repeats an earlier finding.
+pub fn stops_at_repeat(vocab: &AnswerVocab, token: u32, so_far: &str) -> bool {
+    vocab.text(token).starts_with('\n') && repeats_a_finding(so_far)
+}
+
 /// Greedy constrained decoding with logits from `next_logits(answer_so_far_tokens)`; returns the
 /// answer text. Used with a model (the caller feeds tokens through its KV cache) and in tests.
 pub fn decode_greedy(
@@ -141,7 +158,7 @@ pub fn decode_greedy(
         let logits = next_logits(&tokens);
         let allowed = vocab.allowed(grammar, &text);
         let (token, _) = pick(&logits, &allowed);
-        if token == vocab.end {
+        if token == vocab.end || stops_at_repeat(vocab, token, &text) {
             return text;
         }
         text.push_str(vocab.text(token));
@@ -226,6 +243,29 @@ mod tests {
             }
         }
         assert!(with_reason > 100, "reasons were decoded: {with_reason}");
+    }
+
+    #[test]
+    fn a_repeated_finding_ends_the_answer() {
+        assert!(!repeats_a_finding("CWE-117 line 1"));
+        assert!(!repeats_a_finding("CWE-117 line 1\nCWE-117 line 2"));
+        assert!(repeats_a_finding("CWE-117 line 1\nCWE-89 line 3\nCWE-117 line 1"));
+        assert!(repeats_a_finding("CWE-89 line 3: f-string\nCWE-89 line 3: again"), "reasons do not count");
+        // A model that writes the same finding forever stops after writing it twice.
+        let (vocab, n) = vocab();
+        let id = |t: &str| (0..n as u32).find(|&i| vocab.text(i) == t).unwrap();
+        let script = [id("CWE-89"), id(" line "), id("1")];
+        let newline = id("\nCWE-");
+        let answer = decode_greedy(&vocab, &AnswerPrefix::new(5), |so_far| {
+            // "CWE-89 line 1", then "\nCWE-" "89" " line " "1" again and again.
+            let want = if so_far.len() < 3 {
+                script[so_far.len()]
+            } else {
+                [newline, id("89"), id(" line "), id("1")][(so_far.len() - 3) % 4]
+            };
+            (0..n as u32).map(|i| if i == want { 10.0 } else { 0.0 }).collect()
+        });
+        assert_eq!(answer, "CWE-89 line 1\nCWE-89 line 1");
     }
 
     #[test]
