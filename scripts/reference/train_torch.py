@@ -24,7 +24,8 @@ What it shares with pycwe, so the adapter means the same there:
   zero, gradients clipped to norm 1; length-bucketed batches (the order differs from Rust's);
 - the output: `adapter_model.safetensors` (PEFT names, f16), `adapter_config.json`, `pycwe_adapter.json`
   (pycwe's metadata from the export: base model hash, prompt version), in `OUT/best` (the epoch with the
-  highest validation decision AUC, or lowest loss with `--select loss`) and `OUT/last` (the latest weights: at the end, or when `--max-minutes` stops the run);
+  highest validation decision AUC, or lowest loss with `--select loss`) and `OUT/last` (the latest
+  weights: at the end, or when `--max-minutes` stops the run);
 - checkpoints: `OUT/checkpoint.pt` after every epoch (written atomically); the same command resumes.
 
 `--check ADAPTER_DIR` computes the validation loss of an adapter exactly as `pycwe train` logs it (the

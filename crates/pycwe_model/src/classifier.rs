@@ -67,8 +67,11 @@ impl<M: CausalLm> LmDetector<M> {
         let prefix_ids = chat::prefix_tokens(&tokenizer).map_err(err)?;
         let mut prefix = KvCache::new(1, model.layers());
         model.without_lora().step(&[prefix_ids], &mut prefix, Mode::Infer).map_err(err)?;
-        // `decode-v2`: a repeated finding ends the answer (cached answers from before may hold more).
-        let mut fingerprint = format!("{name} prompt-v{} decode-v2", pycwe_core::prompt::PROMPT_VERSION);
+        let mut fingerprint = format!(
+            "{name} prompt-v{} decode-v{}",
+            pycwe_core::prompt::PROMPT_VERSION,
+            crate::constrain::DECODE_VERSION
+        );
         if let Some(adapter) = adapter {
             adapter.apply(&mut model).map_err(err)?;
             fingerprint.push_str(&format!(" adapter-{}", adapter.sha256));

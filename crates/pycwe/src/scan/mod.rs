@@ -55,9 +55,10 @@ impl LazyDetector {
         Ok(LazyDetector {
             // The weights' hash too: a name re-registered to another checkpoint must not reuse verdicts.
             fingerprint: format!(
-                "{model} {} prompt-v{} {adapter_id}{}",
+                "{model} {} prompt-v{} decode-v{} {adapter_id}{}",
                 &info.sha256[..info.sha256.len().min(16)],
                 pycwe_core::prompt::PROMPT_VERSION,
+                pycwe_model::constrain::DECODE_VERSION,
                 if q8_decode { " q8-decode" } else { "" }
             ),
             q8_decode,
