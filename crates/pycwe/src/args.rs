@@ -363,6 +363,21 @@ pub enum DatasetCommand {
     Review(DatasetReviewArgs),
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RecipeSetArg {
+    Core,
+    Wide,
+}
+
+impl From<RecipeSetArg> for pycwe_core::dataset::recipes::RecipeSet {
+    fn from(arg: RecipeSetArg) -> Self {
+        match arg {
+            RecipeSetArg::Core => Self::Core,
+            RecipeSetArg::Wide => Self::Wide,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct DatasetBuildArgs {
     /// Number of examples (half vulnerable, half their fixed twins).
@@ -371,6 +386,10 @@ pub struct DatasetBuildArgs {
     /// Seed: the same seed gives the same dataset.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Recipes to draw from: `core` (what data/top25-500 was built from) or `wide` (core, short
+    /// idioms, and every sink also written as a plain library function taking the input as a parameter).
+    #[arg(long, value_enum, default_value_t = RecipeSetArg::Core)]
+    pub recipes: RecipeSetArg,
     /// Output directory (created; existing split files are replaced).
     #[arg(long)]
     pub out: PathBuf,

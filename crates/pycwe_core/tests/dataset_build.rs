@@ -11,11 +11,12 @@ use pycwe_core::dataset::audit::MAX_SHORTCUT_F1;
 use pycwe_core::dataset::build::{BuildOptions, Dataset, build};
 use pycwe_core::dataset::card::{MAX_FAMILY_NEAR_COPY_SHARE, NEAR_COPY_JACCARD};
 use pycwe_core::dataset::leak::find_label_leaks;
+use pycwe_core::dataset::recipes::RecipeSet;
 use pycwe_core::dataset::record::Record;
 use pycwe_core::dataset::split::{Split, family_group};
 
 fn paper_sized() -> Dataset {
-    build(&BuildOptions { size: 500, seed: 1 }, &[])
+    build(&BuildOptions { size: 500, seed: 1, recipes: RecipeSet::Core }, &[])
 }
 
 fn per_cwe_counts(records: &[Record]) -> BTreeMap<String, (usize, usize)> {
@@ -103,7 +104,7 @@ fn the_same_seed_gives_the_same_dataset_and_another_seed_does_not() {
     let b = paper_sized();
     assert_eq!(a.records, b.records);
     assert_eq!(a.family, b.family);
-    let c = build(&BuildOptions { size: 500, seed: 2 }, &[]);
+    let c = build(&BuildOptions { size: 500, seed: 2, recipes: RecipeSet::Core }, &[]);
     assert_ne!(a.records, c.records);
 }
 
@@ -117,7 +118,7 @@ fn cpython_parses_every_example() {
 
 #[test]
 fn five_thousand_examples_cover_every_cwe_eighty_times() {
-    let pairs = pycwe_core::dataset::generate::generate_pairs(2500, 1);
+    let pairs = pycwe_core::dataset::generate::generate_pairs(2500, 1, RecipeSet::Core);
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     for p in &pairs {
         for c in &p.cwes {
@@ -137,7 +138,7 @@ fn committed_paper_sized_set_is_what_the_generator_builds() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/top25-500");
     let reviews = read_log(&dir.join("review.jsonl")).unwrap();
     assert!(reviews.len() >= 100, "the committed review log holds {} entries", reviews.len());
-    let d = build(&BuildOptions { size: 500, seed: 1 }, &reviews);
+    let d = build(&BuildOptions { size: 500, seed: 1, recipes: RecipeSet::Core }, &reviews);
     for (sub, split) in [("", &d.random), ("family", &d.family)] {
         for (name, records) in split.parts() {
             let committed = std::fs::read_to_string(dir.join(sub).join(format!("{name}.jsonl"))).unwrap();

@@ -44,14 +44,38 @@ fn every_variant_passes_review_and_cpython_parses_it() {
 #[test]
 fn every_multi_job_of_a_large_plan_terminates() {
     use pycwe_core::dataset::generate::{Job, allocate, generate_job};
-    let jobs = allocate(1500, 7);
-    let mut multi = 0;
-    for (index, job) in jobs.iter().enumerate() {
-        if let Job::Multi(..) = job {
-            let pair = generate_job(job, 7, index, 0);
-            assert_eq!(pair.cwes.len(), 2, "{}", pair.family);
-            multi += 1;
+    use pycwe_core::dataset::recipes::RecipeSet;
+    for set in [RecipeSet::Core, RecipeSet::Wide] {
+        let jobs = allocate(1500, 7, set);
+        let mut multi = 0;
+        for (index, job) in jobs.iter().enumerate() {
+            if let Job::Multi(..) = job {
+                let pair = generate_job(job, 7, index, 0, set);
+                assert_eq!(pair.cwes.len(), 2, "{}", pair.family);
+                multi += 1;
+            }
+        }
+        assert!(multi > 100, "{set:?}: {multi} multi jobs");
+    }
+}
+
+/// The wide set adds the short idioms and plain library functions; the core set (data/top25-500)
+/// has neither, so it stays what it was.
+#[test]
+fn the_wide_set_adds_idioms_and_library_functions_and_the_core_set_has_neither() {
+    use pycwe_core::dataset::generate::generate_pairs;
+    use pycwe_core::dataset::recipes::RecipeSet;
+    for set in [RecipeSet::Core, RecipeSet::Wide] {
+        let pairs = generate_pairs(400, 3, set);
+        let library = pairs.iter().filter(|p| p.framework == "library").count();
+        let idioms = pairs.iter().filter(|p| p.recipe.contains("-idioms")).count();
+        if set.is_wide() {
+            assert!(library >= 60, "{library} library pairs of 400");
+            assert!(idioms >= 40, "{idioms} idiom pairs of 400");
+            let sample = pairs.iter().find(|p| p.framework == "library").expect("a library pair");
+            assert!(!sample.vulnerable.code.contains("(request"), "{}", sample.vulnerable.code);
+        } else {
+            assert_eq!((library, idioms), (0, 0));
         }
     }
-    assert!(multi > 100, "{multi} multi jobs");
 }

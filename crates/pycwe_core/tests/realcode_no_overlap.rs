@@ -15,8 +15,10 @@ fn no_realcode_record_is_a_near_copy_of_generated_data() {
     let real = read_jsonl(&path).expect("data/realcode/test.jsonl is committed");
     assert!(real.len() >= 80, "the real-code set has {} records", real.len());
     // The --size 5000 set: every recipe variant many times over.
-    let generated: Vec<Vec<u64>> =
-        generate_pairs(2500, 1).iter().flat_map(|p| [shingles(&p.vulnerable.code), shingles(&p.fixed.code)]).collect();
+    let generated: Vec<Vec<u64>> = generate_pairs(2500, 1, pycwe_core::dataset::recipes::RecipeSet::Wide)
+        .iter()
+        .flat_map(|p| [shingles(&p.vulnerable.code), shingles(&p.fixed.code)])
+        .collect();
     for record in &real {
         let s = shingles(&record.code);
         let nearest = generated.iter().map(|g| jaccard(&s, g)).fold(0.0, f64::max);

@@ -19,7 +19,8 @@ pub fn build(args: &DatasetBuildArgs) -> anyhow::Result<Outcome> {
     let reviews_path = args.reviews.clone().unwrap_or_else(|| args.out.join("review.jsonl"));
     let reviews = read_log(&reviews_path)?;
     let started = std::time::Instant::now();
-    let dataset = build_dataset(&BuildOptions { size: args.size, seed: args.seed }, &reviews);
+    let dataset =
+        build_dataset(&BuildOptions { size: args.size, seed: args.seed, recipes: args.recipes.into() }, &reviews);
     write_dataset(&dataset, &args.out)
         .with_context(|| format!("cannot write the dataset to {}", args.out.display()))?;
     let card = &dataset.card;

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use super::card::{Card, card};
 use super::generate::{Pair, allocate, generate_job};
 use super::human_review::{ReviewEntry, Verdict, code_hash};
+use super::recipes::RecipeSet;
 use super::record::{Origin, Record, Review, ReviewStatus};
 use super::review::review_pair;
 use super::split::{Split, family_split, random_split};
@@ -14,6 +15,7 @@ pub struct BuildOptions {
     /// Number of records wanted (an odd size drops the last record's twin).
     pub size: usize,
     pub seed: u64,
+    pub recipes: RecipeSet,
 }
 
 /// A built dataset: every record, both splits, and the card.
@@ -45,7 +47,7 @@ fn normalized(code: &str) -> String {
 
 pub fn build(opts: &BuildOptions, reviews: &[ReviewEntry]) -> Dataset {
     let wanted_pairs = opts.size.div_ceil(2);
-    let jobs = allocate(wanted_pairs, opts.seed);
+    let jobs = allocate(wanted_pairs, opts.seed, opts.recipes);
     let verdicts: HashMap<&str, &ReviewEntry> = reviews.iter().map(|e| (e.hash.as_str(), e)).collect();
     let mut dropped = Dropped::default();
     let mut seen: HashSet<String> = HashSet::new();
@@ -53,7 +55,7 @@ pub fn build(opts: &BuildOptions, reviews: &[ReviewEntry]) -> Dataset {
     for (index, job) in jobs.iter().enumerate() {
         // A rejected or duplicate pair is redrawn from the same job, so the planned balance holds.
         for attempt in 0..MAX_ATTEMPTS {
-            let pair = generate_job(job, opts.seed, index, attempt);
+            let pair = generate_job(job, opts.seed, index, attempt, opts.recipes);
             let checks = match review_pair(&pair) {
                 Ok(checks) => checks,
                 Err(rejection) => {

@@ -14,7 +14,7 @@ use rand_chacha::ChaCha8Rng;
 use super::filler::FILLERS;
 use super::names::{Names, capitalize};
 use super::recipe::{Fix, Input, ModulePair, Recipe, Sink};
-use super::recipes::all_recipes;
+use super::recipes::{RecipeSet, all_recipes, recipes};
 use super::scaffold::{self, FRAMEWORKS, HandlerNames, InputVar};
 use crate::cwe::CweId;
 
@@ -69,22 +69,25 @@ impl Flow {
     }
 }
 
+/// Share of the wide set's taint pairs written as a plain library function (when the sink fits one).
+const LIBRARY_SHARE: f64 = 0.3;
+
 /// Share of pairs that combine two taint recipes in one handler (multi-CWE examples).
 const MULTI_SHARE: f64 = 0.15;
 
 /// Generates `pairs` twin pairs, balanced over the catalog's CWEs.
-pub fn generate_pairs(pairs: usize, seed: u64) -> Vec<Pair> {
-    allocate(pairs, seed).iter().enumerate().map(|(index, job)| generate_job(job, seed, index, 0)).collect()
+pub fn generate_pairs(pairs: usize, seed: u64, set: RecipeSet) -> Vec<Pair> {
+    allocate(pairs, seed, set).iter().enumerate().map(|(index, job)| generate_job(job, seed, index, 0, set)).collect()
 }
 
 /// Renders pair `index` of a plan; `attempt` > 0 draws a different variant of the same job (used
 /// when a pair is rejected or duplicates an earlier one, so the CWE balance stays as planned).
-pub fn generate_job(job: &Job, seed: u64, index: usize, attempt: u64) -> Pair {
+pub fn generate_job(job: &Job, seed: u64, index: usize, attempt: u64, set: RecipeSet) -> Pair {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     rng.set_stream(index as u64 + 1 + attempt * (1 << 32));
     match job {
-        Job::Single(recipe) => single(&mut rng, index, recipe),
-        Job::Multi(a, b) => multi(&mut rng, index, a, b),
+        Job::Single(recipe) => single(&mut rng, index, recipe, set.is_wide()),
+        Job::Multi(a, b) => multi(&mut rng, index, a, b, set.is_wide()),
     }
 }
 
@@ -97,9 +100,9 @@ pub enum Job {
 
 /// Decides which recipe(s) each pair uses: always the least-covered CWE so far (ties at random),
 /// every `1 / MULTI_SHARE`-th pair a combination of the two least-covered taint recipes.
-pub fn allocate(pairs: usize, seed: u64) -> Vec<Job> {
+pub fn allocate(pairs: usize, seed: u64, set: RecipeSet) -> Vec<Job> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let recipes = all_recipes();
+    let recipes = recipes(set);
     let mut counts: BTreeMap<&'static str, usize> = recipes.iter().map(|r| (r.name(), 0)).collect();
     let every = (1.0 / MULTI_SHARE).round() as usize;
     let mut jobs = Vec::with_capacity(pairs);
@@ -121,11 +124,11 @@ pub fn allocate(pairs: usize, seed: u64) -> Vec<Job> {
     jobs
 }
 
-fn single(rng: &mut ChaCha8Rng, index: usize, recipe: &Recipe) -> Pair {
+fn single(rng: &mut ChaCha8Rng, index: usize, recipe: &Recipe, wide: bool) -> Pair {
     match *recipe {
         Recipe::Taint { name, version, cwe, sinks } => {
             let sink = sinks.choose(rng).expect("recipes have sinks");
-            let taint = TaintPlan::draw(rng, &[sink], None);
+            let taint = TaintPlan::draw(rng, &[sink], None, wide);
             let flow = *Flow::ALL.choose(rng).expect("flows");
             let fix = FixChoice::draw(rng, sink);
             let (vulnerable, fixed) = taint.render_twins(rng, &[(sink, fix)], flow);
@@ -176,7 +179,7 @@ fn module_variant(rng: &mut ChaCha8Rng, index: usize, recipe: &Recipe, pick: usi
     }
 }
 
-fn multi(rng: &mut ChaCha8Rng, index: usize, a: &Recipe, b: &Recipe) -> Pair {
+fn multi(rng: &mut ChaCha8Rng, index: usize, a: &Recipe, b: &Recipe, wide: bool) -> Pair {
     let (Recipe::Taint { sinks: sinks_a, .. }, Recipe::Taint { sinks: sinks_b, .. }) = (a, b) else {
         unreachable!("multi pairs combine taint recipes")
     };
@@ -184,7 +187,7 @@ fn multi(rng: &mut ChaCha8Rng, index: usize, a: &Recipe, b: &Recipe) -> Pair {
     let mut candidates = Vec::new();
     for sa in sinks_a.iter() {
         for sb in sinks_b.iter() {
-            if !common_frameworks(&[sa, sb]).is_empty() && setup_names(sa).is_disjoint(&setup_names(sb)) {
+            if !common_frameworks(&[sa, sb], wide).is_empty() && setup_names(sa).is_disjoint(&setup_names(sb)) {
                 candidates.push((sa, sb));
             }
         }
@@ -195,7 +198,7 @@ fn multi(rng: &mut ChaCha8Rng, index: usize, a: &Recipe, b: &Recipe) -> Pair {
         let pick =
             (0..candidates.len()).collect::<Vec<_>>().choose(rng).copied().expect("taint sinks share web frameworks");
         let (sa, sb) = candidates[pick];
-        match TaintPlan::try_draw(rng, &[sa, sb], None) {
+        match TaintPlan::try_draw(rng, &[sa, sb], None, wide) {
             Some(taint) => break (sa, sb, taint),
             None => {
                 candidates.swap_remove(pick);
@@ -236,12 +239,16 @@ fn setup_names(sink: &Sink) -> BTreeSet<&'static str> {
         .collect()
 }
 
-fn common_frameworks(sinks: &[&Sink]) -> Vec<&'static str> {
+fn common_frameworks(sinks: &[&Sink], wide: bool) -> Vec<&'static str> {
     FRAMEWORKS
         .iter()
         .filter(|fw| {
             sinks.iter().all(|s| {
-                if s.frameworks.is_empty() { fw.untrusted_by_default } else { s.frameworks.contains(&fw.name) }
+                if s.frameworks.is_empty() {
+                    scaffold::fits_any_sink(fw, wide)
+                } else {
+                    s.frameworks.contains(&fw.name) && (wide || fw.name != "library")
+                }
             })
         })
         .map(|fw| fw.name)
@@ -339,15 +346,22 @@ struct TaintPlan {
 }
 
 impl TaintPlan {
-    fn draw(rng: &mut ChaCha8Rng, sinks: &[&Sink], framework: Option<&'static str>) -> Self {
-        Self::try_draw(rng, sinks, framework).expect("a single sink never clashes with itself")
+    fn draw(rng: &mut ChaCha8Rng, sinks: &[&Sink], framework: Option<&'static str>, wide: bool) -> Self {
+        Self::try_draw(rng, sinks, framework, wide).expect("a single sink never clashes with itself")
     }
 
     /// `None` when the sinks' names still clash after many redraws (some sink pairs always do).
-    fn try_draw(rng: &mut ChaCha8Rng, sinks: &[&Sink], framework: Option<&'static str>) -> Option<Self> {
+    fn try_draw(rng: &mut ChaCha8Rng, sinks: &[&Sink], framework: Option<&'static str>, wide: bool) -> Option<Self> {
         const MAX_REDRAWS: usize = 1_000;
-        let frameworks = common_frameworks(sinks);
-        let framework = framework.unwrap_or_else(|| *frameworks.choose(rng).expect("every sink fits some framework"));
+        let frameworks = common_frameworks(sinks, wide);
+        // Real packages are mostly plain functions: the wide set draws one for about a third of its pairs.
+        let framework = framework.unwrap_or_else(|| {
+            if wide && frameworks.contains(&"library") && rng.random_bool(LIBRARY_SHARE) {
+                "library"
+            } else {
+                *frameworks.choose(rng).expect("every sink fits some framework")
+            }
+        });
         let mut names: Vec<Names> = Vec::new();
         for (j, sink) in sinks.iter().enumerate() {
             // When two sinks share a handler: distinct input and result variables, and no body may
@@ -837,10 +851,10 @@ pub fn render_all_variants(seed: u64) -> Vec<Pair> {
                     }
                     for fix in &fixes {
                         for flow in Flow::ALL {
-                            for framework in common_frameworks(&[sink]) {
+                            for framework in common_frameworks(&[sink], true) {
                                 let mut rng = ChaCha8Rng::seed_from_u64(seed);
                                 rng.set_stream(out.len() as u64);
-                                let taint = TaintPlan::draw(&mut rng, &[sink], Some(framework));
+                                let taint = TaintPlan::draw(&mut rng, &[sink], Some(framework), true);
                                 let (vulnerable, fixed) = taint.render_twins(&mut rng, &[(sink, *fix)], flow);
                                 out.push(Pair {
                                     index: out.len(),
@@ -875,7 +889,7 @@ pub fn render_all_variants(seed: u64) -> Vec<Pair> {
         for b in taint.iter().skip(i + 1).filter(|b| b.cwe() != a.cwe()) {
             let mut rng = ChaCha8Rng::seed_from_u64(seed);
             rng.set_stream(out.len() as u64);
-            out.push(multi(&mut rng, out.len(), a, b));
+            out.push(multi(&mut rng, out.len(), a, b, true));
         }
     }
     out

@@ -29,7 +29,16 @@ pub const FRAMEWORKS: &[Framework] = &[
     Framework { name: "worker", untrusted_by_default: true },
     Framework { name: "click", untrusted_by_default: false },
     Framework { name: "argparse", untrusted_by_default: false },
+    // A package's own function or method: its parameters are its callers' values. Most real fixes
+    // look like this (no request object in sight), so the wide recipe set renders every sink this
+    // way too; the core set (data/top25-500) never draws it, which keeps that set reproducible.
+    Framework { name: "library", untrusted_by_default: false },
 ];
+
+/// Whether `framework` may wrap a sink that lists no frameworks of its own, in the given recipe set.
+pub fn fits_any_sink(framework: &Framework, wide: bool) -> bool {
+    framework.untrusted_by_default || (wide && framework.name == "library")
+}
 
 /// One input of a handler: its variable and its kind.
 #[derive(Debug, Clone)]
@@ -304,9 +313,62 @@ pub fn handler(rng: &mut impl Rng, framework: &str, inputs: &[InputVar], names: 
             h.ret = "print($ret)".into();
             h.trailer = vec![String::new(), String::new(), "if __name__ == \"__main__\":".into(), "    main()".into()];
         }
+        "library" => library(rng, inputs, names, &mut h),
         other => panic!("unknown framework {other}"),
     }
     h
+}
+
+/// A plain function (or a method of a small class) whose parameters carry the inputs: typed or not,
+/// with unused extra parameters, since a library function rarely takes exactly one argument.
+fn library(rng: &mut impl Rng, inputs: &[InputVar], names: &HandlerNames, h: &mut Handler) {
+    let typed = rng.random_bool(0.6);
+    let mut params: Vec<String> = inputs
+        .iter()
+        .map(|i| {
+            let hint = match i.kind {
+                Input::Payload => "bytes",
+                _ => "str",
+            };
+            if typed { format!("{}: {hint}", i.var) } else { i.var.clone() }
+        })
+        .collect();
+    let extras: &[(&str, &str)] = &[
+        ("limit", "int = 100"),
+        ("timeout", "float = 10.0"),
+        ("verbose", "bool = False"),
+        ("encoding", "str = \"utf-8\""),
+        ("strict", "bool = True"),
+    ];
+    let extra_count = rng.random_range(0..=2);
+    let mut chosen: Vec<&(&str, &str)> = extras.choose_multiple(rng, extra_count).collect();
+    chosen.retain(|(name, _)| inputs.iter().all(|i| i.var != *name));
+    for (name, hint) in chosen {
+        params.push(if typed {
+            format!("{name}: {hint}")
+        } else {
+            format!("{name}={}", hint.split(" = ").nth(1).unwrap_or("None"))
+        });
+    }
+    let HandlerNames { func, entity, .. } = names;
+    let returns = if typed { pick(rng, &[" -> dict", " -> list", ""]) } else { "" };
+    if rng.random_bool(0.35) {
+        h.method = true;
+        let class = format!(
+            "{}{}",
+            super::names::capitalize(entity),
+            pick(rng, &["Store", "Client", "Manager", "Service", "Repository"])
+        );
+        h.header.push(format!("class {class}:"));
+        if rng.random_bool(0.5) {
+            h.header.push(format!("    \"\"\"Operations on {entity} records.\"\"\"\n"));
+        }
+        params.insert(0, "self".into());
+        h.header.push(format!("    def {func}({}){returns}:", params.join(", ")));
+    } else {
+        h.header.push(format!("def {func}({}){returns}:", params.join(", ")));
+    }
+    h.ret = "return $ret".into();
 }
 
 #[cfg(test)]

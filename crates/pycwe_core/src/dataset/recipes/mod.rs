@@ -11,6 +11,7 @@ mod csrf;
 mod deserialization;
 mod exposure;
 mod headers_logs;
+mod idioms;
 mod ldap_xpath;
 mod open_redirect;
 mod os_command;
@@ -53,7 +54,39 @@ const GROUPS: &[&[Recipe]] = &[
     tls_tempfiles::RECIPES,
 ];
 
-/// Every recipe, in a stable order.
+/// Which recipes a dataset is drawn from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RecipeSet {
+    /// The recipes `data/top25-500` was built from: handlers of web frameworks, queues and sockets.
+    /// Kept as it was so that set (and every figure measured on it) stays reproducible.
+    #[default]
+    Core,
+    /// Core plus the short idioms of `idioms.rs`, and every sink also rendered as a plain library
+    /// function or method whose parameters carry the input.
+    Wide,
+}
+
+impl RecipeSet {
+    pub fn is_wide(self) -> bool {
+        self == RecipeSet::Wide
+    }
+
+    pub fn is_core(&self) -> bool {
+        *self == RecipeSet::Core
+    }
+}
+
+/// The recipes of one set, in a stable order.
+pub fn recipes(set: RecipeSet) -> Vec<&'static Recipe> {
+    let core = GROUPS.iter().flat_map(|g| g.iter());
+    match set {
+        RecipeSet::Core => core.collect(),
+        RecipeSet::Wide => core.chain(idioms::RECIPES.iter()).collect(),
+    }
+}
+
+/// Every recipe the generator knows (the wide set), in a stable order.
 pub fn all_recipes() -> Vec<&'static Recipe> {
-    GROUPS.iter().flat_map(|g| g.iter()).collect()
+    recipes(RecipeSet::Wide)
 }
