@@ -242,13 +242,10 @@ fn setup_names(sink: &Sink) -> BTreeSet<&'static str> {
 fn common_frameworks(sinks: &[&Sink], wide: bool) -> Vec<&'static str> {
     FRAMEWORKS
         .iter()
+        .filter(|fw| wide || !fw.wide_only)
         .filter(|fw| {
             sinks.iter().all(|s| {
-                if s.frameworks.is_empty() {
-                    scaffold::fits_any_sink(fw, wide)
-                } else {
-                    s.frameworks.contains(&fw.name) && (wide || fw.name != "library")
-                }
+                if s.frameworks.is_empty() { fw.untrusted_by_default } else { s.frameworks.contains(&fw.name) }
             })
         })
         .map(|fw| fw.name)

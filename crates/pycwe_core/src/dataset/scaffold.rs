@@ -16,29 +16,26 @@ pub struct Framework {
     /// Whether the input it delivers is attacker-controlled by default (web, network, queues).
     /// CLI frameworks are used only by sinks that list them (a user attacking their own shell is not a weakness).
     pub untrusted_by_default: bool,
+    /// Drawn only for the wide recipe set (the core set never saw it and stays reproducible).
+    pub wide_only: bool,
 }
 
 pub const FRAMEWORKS: &[Framework] = &[
-    Framework { name: "flask", untrusted_by_default: true },
-    Framework { name: "django", untrusted_by_default: true },
-    Framework { name: "fastapi", untrusted_by_default: true },
-    Framework { name: "aiohttp", untrusted_by_default: true },
-    Framework { name: "http.server", untrusted_by_default: true },
-    Framework { name: "socket", untrusted_by_default: true },
-    Framework { name: "celery", untrusted_by_default: true },
-    Framework { name: "worker", untrusted_by_default: true },
-    Framework { name: "click", untrusted_by_default: false },
-    Framework { name: "argparse", untrusted_by_default: false },
+    Framework { name: "flask", untrusted_by_default: true, wide_only: false },
+    Framework { name: "django", untrusted_by_default: true, wide_only: false },
+    Framework { name: "fastapi", untrusted_by_default: true, wide_only: false },
+    Framework { name: "aiohttp", untrusted_by_default: true, wide_only: false },
+    Framework { name: "http.server", untrusted_by_default: true, wide_only: false },
+    Framework { name: "socket", untrusted_by_default: true, wide_only: false },
+    Framework { name: "celery", untrusted_by_default: true, wide_only: false },
+    Framework { name: "worker", untrusted_by_default: true, wide_only: false },
+    Framework { name: "click", untrusted_by_default: false, wide_only: false },
+    Framework { name: "argparse", untrusted_by_default: false, wide_only: false },
     // A package's own function or method: its parameters are its callers' values. Most real fixes
     // look like this (no request object in sight), so the wide recipe set renders every sink this
     // way too; the core set (data/top25-500) never draws it, which keeps that set reproducible.
-    Framework { name: "library", untrusted_by_default: false },
+    Framework { name: "library", untrusted_by_default: true, wide_only: true },
 ];
-
-/// Whether `framework` may wrap a sink that lists no frameworks of its own, in the given recipe set.
-pub fn fits_any_sink(framework: &Framework, wide: bool) -> bool {
-    framework.untrusted_by_default || (wide && framework.name == "library")
-}
 
 /// One input of a handler: its variable and its kind.
 #[derive(Debug, Clone)]
@@ -333,22 +330,19 @@ fn library(rng: &mut impl Rng, inputs: &[InputVar], names: &HandlerNames, h: &mu
             if typed { format!("{}: {hint}", i.var) } else { i.var.clone() }
         })
         .collect();
-    let extras: &[(&str, &str)] = &[
-        ("limit", "int = 100"),
-        ("timeout", "float = 10.0"),
-        ("verbose", "bool = False"),
-        ("encoding", "str = \"utf-8\""),
-        ("strict", "bool = True"),
+    // (name, type, default)
+    let extras: &[(&str, &str, &str)] = &[
+        ("limit", "int", "100"),
+        ("timeout", "float", "10.0"),
+        ("verbose", "bool", "False"),
+        ("encoding", "str", "\"utf-8\""),
+        ("strict", "bool", "True"),
     ];
     let extra_count = rng.random_range(0..=2);
-    let mut chosen: Vec<&(&str, &str)> = extras.choose_multiple(rng, extra_count).collect();
-    chosen.retain(|(name, _)| inputs.iter().all(|i| i.var != *name));
-    for (name, hint) in chosen {
-        params.push(if typed {
-            format!("{name}: {hint}")
-        } else {
-            format!("{name}={}", hint.split(" = ").nth(1).unwrap_or("None"))
-        });
+    let mut chosen: Vec<&(&str, &str, &str)> = extras.choose_multiple(rng, extra_count).collect();
+    chosen.retain(|(name, _, _)| inputs.iter().all(|i| i.var != *name));
+    for (name, hint, default) in chosen {
+        params.push(if typed { format!("{name}: {hint} = {default}") } else { format!("{name}={default}") });
     }
     let HandlerNames { func, entity, .. } = names;
     let returns = if typed { pick(rng, &[" -> dict", " -> list", ""]) } else { "" };

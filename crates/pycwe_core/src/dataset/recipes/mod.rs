@@ -68,10 +68,11 @@ pub enum RecipeSet {
 }
 
 impl RecipeSet {
-    pub fn is_wide(self) -> bool {
-        self == RecipeSet::Wide
+    pub fn is_wide(&self) -> bool {
+        *self == RecipeSet::Wide
     }
 
+    /// By reference, as serde's `skip_serializing_if` calls it.
     pub fn is_core(&self) -> bool {
         *self == RecipeSet::Core
     }
