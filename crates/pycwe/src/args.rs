@@ -118,6 +118,10 @@ pub struct ScanArgs {
     pub explain: bool,
     #[arg(long, value_enum, default_value_t = DeviceChoice::Cpu)]
     pub device: DeviceChoice,
+    /// Load no model: walk, chunk, prefilter and look up the cache, then print what a scan would
+    /// send to the model (units and tokens) and exit.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]

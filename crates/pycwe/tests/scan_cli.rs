@@ -76,6 +76,31 @@ fn a_second_scan_is_served_from_the_cache_without_loading_the_model() {
 }
 
 #[test]
+fn a_dry_run_counts_what_the_model_would_judge_without_loading_it_or_touching_the_cache() {
+    ensure_model();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("run.py"), "import os\n\n\ndef run(cmd):\n    os.system(cmd)\n").unwrap();
+    std::fs::write(dir.path().join("add.py"), "def add(a, b):\n    return a + b\n").unwrap();
+    let dry = pycwe(&["scan", "--dry-run", "."], dir.path());
+    assert_eq!(dry.status.code(), Some(0), "{}", String::from_utf8_lossy(&dry.stderr));
+    let text = String::from_utf8_lossy(&dry.stdout);
+    // Units: run.py's imports (module code), run() and add().
+    assert!(text.starts_with("2 files, 7 lines, 3 units\n"), "{text}");
+    assert!(text.contains("kept back by the prefilter: 1\n"), "add() touches no source or sink: {text}");
+    assert!(text.contains("to judge: 2 units, "), "{text}");
+    let tokens: usize = text.split("units, ").nth(1).and_then(|t| t.split(' ').next()).unwrap().parse().unwrap();
+    assert!((20..300).contains(&tokens), "two short prompts are tens of tokens: {text}");
+    assert!(!String::from_utf8_lossy(&dry.stderr).contains("loading"), "the model was loaded");
+    assert!(!dir.path().join(".pycwe_cache").exists(), "a dry run writes no cache");
+
+    // After a real scan, the dry run sees every unit answered from the cache.
+    let real = pycwe(&["scan", "--exit-zero", "--output-format", "json", "."], dir.path());
+    assert!(real.status.success(), "{}", String::from_utf8_lossy(&real.stderr));
+    let again = String::from_utf8_lossy(&pycwe(&["scan", "--dry-run", "."], dir.path()).stdout).to_string();
+    assert!(again.contains("answered from the cache: 2\n") && again.contains("to judge: 0 units, 0 prompt"), "{again}");
+}
+
+#[test]
 fn diff_scans_only_units_changed_since_a_revision() {
     ensure_model();
     let dir = tempfile::tempdir().unwrap();

@@ -160,6 +160,24 @@ pub fn passes_prefilter(piece: &Piece) -> bool {
     hit(&piece.request.text) || piece.request.imports.iter().any(|i| hit(i))
 }
 
+/// Share of labeled (record, CWE, line) triples whose line sits in a piece that reached the
+/// detector: the prefilter's recall, the ceiling it puts on any detector behind it.
+pub fn prefilter_recall(records: &[crate::dataset::record::Record], verdicts: &[FileVerdict]) -> Option<f64> {
+    let (mut reached, mut total) = (0usize, 0usize);
+    for (record, verdict) in records.iter().zip(verdicts) {
+        for &line in record.lines.values().flatten() {
+            total += 1;
+            let judged = verdict
+                .pieces
+                .iter()
+                .zip(&verdict.predictions)
+                .any(|(p, pred)| pred.is_some() && p.file_lines.contains(&line.saturating_sub(1)));
+            reached += usize::from(judged);
+        }
+    }
+    (total > 0).then(|| reached as f64 / total as f64)
+}
+
 /// Maps the predictions of `pieces` to file findings: prompt lines to file lines, contextual
 /// weaknesses (access control) to the unit's `def` line, one finding per (line, CWE) with the
 /// highest confidence (windows overlap), at or above `min_confidence`, sorted by line then CWE.

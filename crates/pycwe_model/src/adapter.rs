@@ -142,7 +142,7 @@ impl Adapter {
                 model_sha: model_sha256.to_string(),
             });
         }
-        if self.meta.prompt_version != pycwe_core::prompt::PROMPT_VERSION {
+        if !pycwe_core::prompt::reads_current_prompt(self.meta.prompt_version) {
             return Err(AdapterError::WrongPrompt {
                 trained: self.meta.prompt_version,
                 current: pycwe_core::prompt::PROMPT_VERSION,

@@ -101,25 +101,6 @@ fn perturbation_table(row: &MetricsFile) -> String {
     s
 }
 
-/// Share of labeled (record, CWE, line) triples whose line sits in a piece the detector judged.
-fn prefilter_recall(records: &[Record], verdicts: &[FileVerdict]) -> Option<f64> {
-    let (mut reached, mut total) = (0usize, 0usize);
-    for (record, verdict) in records.iter().zip(verdicts) {
-        for lines in record.lines.values() {
-            for &line in lines {
-                total += 1;
-                let judged = verdict
-                    .pieces
-                    .iter()
-                    .zip(&verdict.predictions)
-                    .any(|(p, pred)| pred.is_some() && p.file_lines.contains(&line.saturating_sub(1)));
-                reached += usize::from(judged);
-            }
-        }
-    }
-    (total > 0).then(|| reached as f64 / total as f64)
-}
-
 /// `DIR` means `DIR/test.jsonl`.
 fn data_file(data: &Path) -> PathBuf {
     if data.is_dir() { data.join("test.jsonl") } else { data.to_path_buf() }
@@ -387,7 +368,11 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<Outcome> {
             prefilter: opts.prefilter,
             units_per_s: rate,
             judged_units: judged,
-            prefilter_recall: if opts.prefilter { prefilter_recall(&records, &verdicts) } else { None },
+            prefilter_recall: if opts.prefilter {
+                pycwe_core::judge::prefilter_recall(&records, &verdicts)
+            } else {
+                None
+            },
             metrics,
             perturbations: probe,
         };

@@ -5,6 +5,7 @@ pub mod baseline;
 pub mod cache;
 pub mod config;
 pub mod diff;
+pub mod dry_run;
 pub mod report;
 pub mod sarif;
 pub mod suppress;
@@ -128,6 +129,19 @@ fn display_path(path: &Path) -> String {
     s.strip_prefix("./").map(str::to_string).unwrap_or(s)
 }
 
+fn print_problems(warnings: &[Problem], errors: &[Problem]) {
+    for w in warnings {
+        eprintln!("warning: {}: {}", w.path, w.message);
+    }
+    for e in errors {
+        if e.path.is_empty() {
+            eprintln!("error: {}", e.message);
+        } else {
+            eprintln!("error: {}: {}", e.path, e.message);
+        }
+    }
+}
+
 fn parse_cwes(list: &[String]) -> anyhow::Result<BTreeSet<CweId>> {
     list.iter().map(|s| Ok(parse_and_lookup(s)?.id)).collect()
 }
@@ -223,11 +237,20 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
         .clone()
         .unwrap_or_else(|| config_dir.clone().unwrap_or(PathBuf::from(".")).join(cache::CACHE_DIR));
     let mut disk_cache = (!args.no_cache).then(|| {
-        cache::init(&cache_root);
+        if !args.dry_run {
+            cache::init(&cache_root);
+        }
         cache::DiskCache::new(&cache_root, &detector.fingerprint)
     });
     let refs: Vec<(&SourceFile, &ChunkedFile)> = files.iter().map(|(_, s, c)| (s, c)).collect();
     let opts = JudgeOptions { prefilter, min_confidence };
+    if args.dry_run {
+        let lines = files.iter().map(|(_, s, _)| s.lines().line_count()).sum();
+        let plan = dry_run::plan(&refs, &detector, &opts, disk_cache.as_mut())?;
+        print!("{}", plan.render(files.len(), lines));
+        print_problems(&warnings, &errors);
+        return Ok(if errors.is_empty() { Outcome::Clean } else { Outcome::Error });
+    }
     let cache_ref = disk_cache.as_mut().map(|c| c as &mut dyn pycwe_core::judge::PredictionCache);
     let bar = crate::output::progress_bar(0, "judging");
     let (verdicts, stats) = judge_files_with_progress(&refs, &mut detector, &opts, cache_ref, &mut |done, total| {
@@ -332,16 +355,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
         }
         ScanFormat::Sarif => serde_json::to_string_pretty(&sarif::render(&findings, &tool))? + "\n",
     };
-    for w in &warnings {
-        eprintln!("warning: {}: {}", w.path, w.message);
-    }
-    for e in &errors {
-        if e.path.is_empty() {
-            eprintln!("error: {}", e.message);
-        } else {
-            eprintln!("error: {}: {}", e.path, e.message);
-        }
-    }
+    print_problems(&warnings, &errors);
     match &args.output {
         Some(out) => pycwe_core::atomic::write_atomic(out, crate::output::plain(&rendered).as_bytes())
             .with_context(|| format!("{}: cannot write", out.display()))?,

@@ -2,10 +2,12 @@
 //! units that exceed a model's budget into overlapping windows.
 
 pub mod chunk;
+pub mod comments;
 pub mod parse;
 pub mod window;
 
 pub use chunk::{ChunkOptions, ChunkedFile, Segment, Unit, UnitContext, UnitKind, chunk};
+pub use comments::blank_comments;
 pub use parse::{ParseError, ParseOptions, SyntaxIssue, SyntaxIssueKind};
 pub use window::{Window, windows};
 
