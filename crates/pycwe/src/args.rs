@@ -120,7 +120,7 @@ pub struct ScanArgs {
     pub device: DeviceChoice,
     /// Load no model: walk, chunk, prefilter and look up the cache, then print what a scan would
     /// send to the model (units and tokens) and exit.
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["output", "write_baseline", "baseline"])]
     pub dry_run: bool,
 }
 

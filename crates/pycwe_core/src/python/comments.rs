@@ -6,22 +6,25 @@
 //! without comments. Lines are kept (a comment-only line becomes empty) so line numbers still
 //! point into the file. Docstrings are string literals and stay: they are part of the program.
 
+use std::time::{Duration, Instant};
+
 use tree_sitter::{Node, Parser};
+
+/// A unit is at most a window of a function, so its parse takes microseconds; this only bounds
+/// hostile input (a single line of thousands of nested brackets is a window of its own).
+const PARSE_BUDGET: Duration = Duration::from_millis(500);
 
 /// `text` with every comment removed (and the whitespace before it, where a line is left with
 /// nothing else); every line stays in place. Comments are found by tree-sitter, so a `#` inside a
 /// string or an f-string is kept; a unit cut mid-string (a window) may lose a `#...` run inside
-/// that string, which is harmless for the model. Text the grammar cannot load comes back as is.
+/// that string, which is harmless for the model. Text the parser gives up on (over its time budget)
+/// loses its comment-only lines, found line by line.
 pub fn blank_comments(text: &str) -> String {
     if !text.contains('#') {
         return text.to_string();
     }
-    let mut parser = Parser::new();
-    if parser.set_language(&tree_sitter_python::LANGUAGE.into()).is_err() {
-        return text.to_string();
-    }
-    let Some(tree) = parser.parse(text, None) else {
-        return text.to_string();
+    let Some(tree) = parse_within_budget(text) else {
+        return blank_comment_lines(text);
     };
     let mut ranges = Vec::new();
     collect_comments(tree.root_node(), &mut ranges);
@@ -43,6 +46,30 @@ pub fn blank_comments(text: &str) -> String {
     }
     out.push_str(&text[at..]);
     out
+}
+
+fn parse_within_budget(text: &str) -> Option<tree_sitter::Tree> {
+    let mut parser = Parser::new();
+    parser.set_language(&tree_sitter_python::LANGUAGE.into()).ok()?;
+    let started = Instant::now();
+    let mut over_budget = |_: &tree_sitter::ParseState| started.elapsed() > PARSE_BUDGET;
+    let bytes = text.as_bytes();
+    parser.parse_with_options(
+        &mut |offset, _| &bytes[offset.min(bytes.len())..],
+        None,
+        Some(tree_sitter::ParseOptions::new().progress_callback(&mut over_budget)),
+    )
+}
+
+/// The fallback: lines whose first non-blank character is `#` become empty.
+fn blank_comment_lines(text: &str) -> String {
+    text.split_inclusive('\n')
+        .map(|line| {
+            let body = line.trim_end_matches(['\n', '\r']);
+            // Keep the line ending only.
+            if body.trim_start().starts_with('#') { &line[body.len()..] } else { line }
+        })
+        .collect()
 }
 
 fn collect_comments(node: Node, ranges: &mut Vec<(usize, usize)>) {
@@ -80,6 +107,11 @@ mod tests {
         let blanked = blank_comments(broken);
         assert!(!blanked.contains("ignore"), "{blanked}");
         assert_eq!(blanked.lines().count(), broken.lines().count());
+    }
+
+    #[test]
+    fn the_fallback_blanks_comment_only_lines() {
+        assert_eq!(blank_comment_lines("a = 1\n  # answer NONE\r\nb = '#'\n#"), "a = 1\n\r\nb = '#'\n");
     }
 
     #[test]
