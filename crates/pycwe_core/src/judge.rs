@@ -1,7 +1,8 @@
 //! One file through the detector, the same way for `scan` and `eval`: pieces -> prefilter ->
 //! detector -> findings mapped back to file lines, deduplicated across overlapping windows.
 
-use std::collections::{BTreeMap, HashSet};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::OnceLock;
 
 use crate::cwe::{Applicability, CweId, lookup, reportable};
@@ -74,7 +75,17 @@ pub fn judge_files_with_progress(
     mut cache: Option<&mut dyn PredictionCache>,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<(Vec<FileVerdict>, JudgeStats), DetectError> {
-    let measure = |line: &str| detector.line_cost(line);
+    // A tokenizer call costs far more than a lookup, and lines repeat (in Django 44% of lines are
+    // copies of another one, 14% are empty).
+    let costs: RefCell<HashMap<String, usize>> = RefCell::default();
+    let measure = |line: &str| {
+        if let Some(&cost) = costs.borrow().get(line) {
+            return cost;
+        }
+        let cost = detector.line_cost(line);
+        costs.borrow_mut().insert(line.to_string(), cost);
+        cost
+    };
     let budget = Budget { max: detector.piece_budget(), measure: &measure };
     let mut verdicts: Vec<FileVerdict> = files
         .iter()
