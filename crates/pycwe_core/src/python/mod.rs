@@ -9,7 +9,7 @@ pub mod window;
 pub use chunk::{ChunkOptions, ChunkedFile, Segment, Unit, UnitContext, UnitKind, chunk};
 pub use comments::blank_comments;
 pub use parse::{ParseError, ParseOptions, SyntaxIssue, SyntaxIssueKind};
-pub use window::{Window, windows};
+pub use window::{Window, windows, windows_by_cost};
 
 /// Anything that can stop a file from being chunked, naming the file.
 #[derive(Debug, thiserror::Error)]

@@ -30,6 +30,11 @@ pub fn windows(
     overlap: usize,
 ) -> Vec<Window> {
     let costs: Vec<usize> = unit.file_lines().map(|l| measure(source.slice(source.lines().line_span(l)))).collect();
+    windows_by_cost(&costs, budget, overlap)
+}
+
+/// [`windows`] over lines already measured: `costs[i]` is line `i`'s share of the budget.
+pub fn windows_by_cost(costs: &[usize], budget: usize, overlap: usize) -> Vec<Window> {
     let n = costs.len();
     if costs.iter().sum::<usize>() <= budget {
         return vec![Window { lines: 0..n, over_budget: false }];
