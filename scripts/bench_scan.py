@@ -77,17 +77,25 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pycwe", default="target/release/pycwe")
     ap.add_argument("--subtree", default="django", help="part of the sdist to scan (default: django)")
+    ap.add_argument("--keep", metavar="DIR",
+                    help="keep the scanned copy, the cache and each scan's JSON report in DIR (for triage)")
     args = ap.parse_args()
     pycwe = os.path.abspath(args.pycwe)
     tree = os.path.join(fetch_django(), args.subtree)
     bindir = peers.ensure_venv()
-    work = tempfile.mkdtemp(prefix="pycwe-bench-")
+    if args.keep:
+        os.makedirs(args.keep, exist_ok=True)
+    work = tempfile.mkdtemp(prefix="pycwe-bench-", dir=args.keep)
     try:
         copy = os.path.join(work, "tree")
         shutil.copytree(tree, copy)
         cache_dir = os.path.join(work, "cache")
         log("pycwe cold ...")
         cold_s, cold_rss, cold = pycwe_scan(pycwe, copy, cache_dir)
+        if args.keep:
+            with open(os.path.join(work, "cold.json"), "w", encoding="utf-8") as out:
+                json.dump(cold, out, indent=1)
+            log(f"cold report kept in {work}/cold.json")
         log("pycwe warm ...")
         warm_s, warm_rss, _ = pycwe_scan(pycwe, copy, cache_dir)
         # Edit one file that has units the model judges: change one function's body.
@@ -108,7 +116,8 @@ def main():
                                                   "--select", "S", "--output-format", "json", "--exit-zero", copy])
         ruff_findings = len(json.loads(ruff_out or "[]"))
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
 
     s = cold["summary"]
     print(f"# pycwe scan benchmark: {DJANGO} `{args.subtree}`\n")

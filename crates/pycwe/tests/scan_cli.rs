@@ -150,3 +150,70 @@ fn unused_suppressions_are_reported_on_request() {
     let quiet = pycwe(&["scan", "--no-cache", "--output-format", "json", "ok.py"], dir.path());
     assert_eq!(json(&quiet)["warnings"], serde_json::json!([]), "only on request");
 }
+
+#[test]
+fn a_rescan_after_editing_one_file_judges_only_that_file_and_keeps_every_warning() {
+    ensure_model();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("run.py"), "import os\n\n\ndef run(cmd):\n    os.system(cmd)\n").unwrap();
+    let load = "import pickle\n\n\ndef load(blob):\n    return pickle.loads(blob)\n\n\ndef broken(:\n    pass\n";
+    std::fs::write(dir.path().join("load.py"), load).unwrap();
+    let args = ["scan", "--base", "--exit-zero", "--output-format", "json", "."];
+    let first = json(&pycwe(&args, dir.path()));
+    let judged = first["summary"]["units_judged"].as_u64().unwrap();
+    assert!(judged >= 2, "{first}");
+
+    // A new line in load.py: that file is read again and its changed unit judged; run.py is
+    // answered whole from the file cache, its findings unchanged.
+    std::fs::write(
+        dir.path().join("load.py"),
+        load.replace("    return pickle", "    blob = bytes(blob)\n    return pickle"),
+    )
+    .unwrap();
+    let out = pycwe(&args, dir.path());
+    let second = json(&out);
+    assert_eq!(second["summary"]["units_judged"], 1, "{second}");
+    assert_eq!(second["summary"]["cache_hits"].as_u64().unwrap(), judged - 1);
+    assert_eq!(second["summary"]["units"], first["summary"]["units"]);
+    let in_run = |report: &serde_json::Value| -> Vec<serde_json::Value> {
+        report["findings"].as_array().unwrap().iter().filter(|f| f["path"] == "run.py").cloned().collect()
+    };
+    assert_eq!(in_run(&second), in_run(&first));
+    assert!(second["warnings"].to_string().contains("syntax error"), "{second}");
+
+    // Nothing changed: no file is parsed again, and the answer is the same, warnings included.
+    let third = json(&pycwe(&args, dir.path()));
+    assert_eq!(third["summary"]["units_judged"], 0);
+    assert_eq!(third["findings"], second["findings"]);
+    assert_eq!(third["warnings"], second["warnings"]);
+}
+
+#[test]
+fn a_baseline_hides_known_findings_even_after_lines_move_and_shows_new_ones() {
+    ensure_model();
+    let dir = tempfile::tempdir().unwrap();
+    let run = "import os\n\n\ndef run(cmd):\n    os.system(cmd)\n";
+    std::fs::write(dir.path().join("run.py"), run).unwrap();
+    let first = pycwe(&["scan", "--base", "--write-baseline", "baseline.json", "run.py"], dir.path());
+    assert_eq!(first.status.code(), Some(1), "the base model flags this: {}", String::from_utf8_lossy(&first.stderr));
+    let args = ["scan", "--base", "--baseline", "baseline.json", "--output-format", "json", "."];
+
+    // Blank lines above move every finding down; the fingerprints do not move.
+    std::fs::write(dir.path().join("run.py"), format!("\n\n\n{run}")).unwrap();
+    let moved = pycwe(&args, dir.path());
+    assert_eq!(moved.status.code(), Some(0), "{}", String::from_utf8_lossy(&moved.stdout));
+    let moved = json(&moved);
+    assert!(moved["summary"]["baselined"].as_u64().unwrap() >= 1, "{moved}");
+    assert_eq!(moved["findings"], serde_json::json!([]));
+
+    // The same function in a new file is a new finding.
+    std::fs::write(dir.path().join("other.py"), run).unwrap();
+    let added = json(&pycwe(&args, dir.path()));
+    let paths: Vec<&str> = added["findings"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap()).collect();
+    assert!(!paths.is_empty() && paths.iter().all(|p| *p == "other.py"), "{added}");
+
+    std::fs::write(dir.path().join("old.json"), r#"{"version": 1, "fingerprints": {}}"#).unwrap();
+    let old = pycwe(&["scan", "--base", "--baseline", "old.json", "run.py"], dir.path());
+    assert_eq!(old.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&old.stderr).contains("--write-baseline"));
+}

@@ -6,6 +6,7 @@ pub mod cache;
 pub mod config;
 pub mod diff;
 pub mod dry_run;
+pub mod file_cache;
 pub mod report;
 pub mod sarif;
 pub mod suppress;
@@ -20,7 +21,7 @@ use candle_core::Device;
 use pycwe_core::cwe::{CweId, parse_and_lookup};
 use pycwe_core::detect::{DetectError, Detector, Prediction, UnitRequest};
 use pycwe_core::judge::{JudgeOptions, judge_files_with_progress};
-use pycwe_core::python::{ChunkOptions, ChunkedFile, load_and_chunk};
+use pycwe_core::python::{ChunkOptions, ChunkedFile, FrontendError, chunk};
 use pycwe_core::source::{ReadOptions, SourceFile};
 use rayon::prelude::*;
 
@@ -119,8 +120,14 @@ impl Detector for LazyDetector {
     }
 }
 
-/// A file read and chunked, or why it could not be.
-type Loaded = Result<(SourceFile, ChunkedFile), pycwe_core::python::FrontendError>;
+/// A file read, with its findings from the file cache or its units still to judge.
+enum Judged {
+    Cached(file_cache::FileEntry),
+    Pending(ChunkedFile),
+}
+
+/// A file read and answered or chunked, or why it could not be.
+type Loaded = Result<(SourceFile, Judged), FrontendError>;
 
 fn display_path(path: &Path) -> String {
     let cwd = std::env::current_dir().ok();
@@ -195,37 +202,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
     let mut errors: Vec<Problem> =
         walked.errors.iter().map(|e| Problem { path: String::new(), message: e.clone() }).collect();
     let mut warnings = Vec::new();
-    let read = ReadOptions::default();
-    let loaded: Vec<(PathBuf, Loaded)> =
-        walked.files.par_iter().map(|p| (p.clone(), load_and_chunk(p, &read, &ChunkOptions::default()))).collect();
-    let mut files = Vec::new();
-    for (path, result) in loaded {
-        match result {
-            Ok((source, mut chunked)) => {
-                if let Some(changed) = changed.as_ref().and_then(|c| c.get(&path)) {
-                    chunked.units.retain(|u| changed.touches(u));
-                }
-                if chunked.syntax_issue_count > 0 {
-                    let first = &chunked.syntax_issues[0];
-                    warnings.push(Problem {
-                        path: display_path(&path),
-                        message: format!(
-                            "{} syntax error{} (first on line {}); the rest of the file is still scanned",
-                            chunked.syntax_issue_count,
-                            if chunked.syntax_issue_count == 1 { "" } else { "s" },
-                            source.lines().line_of(first.span.start) + 1
-                        ),
-                    });
-                }
-                files.push((path, source, chunked));
-            }
-            Err(err) => {
-                errors.push(Problem { path: display_path(&path), message: format!("{:#}", anyhow::Error::from(err)) })
-            }
-        }
-    }
 
-    // Judge.
     let device = crate::commands::train::device(args.device)?;
     let mut detector = LazyDetector::new(&model, choice, device, args.q8_decode)?;
     detector.decide_at(min_confidence);
@@ -242,8 +219,56 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
         }
         cache::DiskCache::new(&cache_root, &detector.fingerprint)
     });
-    let refs: Vec<(&SourceFile, &ChunkedFile)> = files.iter().map(|(_, s, c)| (s, c)).collect();
     let opts = JudgeOptions { prefilter, min_confidence };
+    // Whole files come from the file cache only when the scan needs nothing but their findings:
+    // --diff judges part of a file, unused suppressions need its units, a dry run counts pieces.
+    let file_cache = (!args.no_cache && !args.dry_run && changed.is_none() && !args.report_unused_suppressions)
+        .then(|| file_cache::FileCache::new(&cache_root, &detector.fingerprint(), &opts));
+
+    // Read; parse and chunk what the file cache does not answer.
+    let read = ReadOptions::default();
+    let loaded: Vec<(PathBuf, Loaded)> = walked
+        .files
+        .par_iter()
+        .map(|p| {
+            let loaded = SourceFile::read(p, &read).map_err(FrontendError::from).and_then(|source| {
+                if let Some(entry) = file_cache.as_ref().and_then(|c| c.get(&source)) {
+                    return Ok((source, Judged::Cached(entry)));
+                }
+                let chunked = chunk(&source, &ChunkOptions::default())
+                    .map_err(|e| FrontendError::Parse { path: p.clone(), source: e })?;
+                Ok((source, Judged::Pending(chunked)))
+            });
+            (p.clone(), loaded)
+        })
+        .collect();
+    let mut files: Vec<(PathBuf, SourceFile, Judged)> = Vec::new();
+    for (path, result) in loaded {
+        match result {
+            Ok((source, mut judged)) => {
+                if let (Some(changed), Judged::Pending(chunked)) =
+                    (changed.as_ref().and_then(|c| c.get(&path)), &mut judged)
+                {
+                    chunked.units.retain(|u| changed.touches(u));
+                }
+                files.push((path, source, judged));
+            }
+            Err(err) => {
+                errors.push(Problem { path: display_path(&path), message: format!("{:#}", anyhow::Error::from(err)) })
+            }
+        }
+    }
+
+    // Judge.
+    let pending: Vec<(usize, &SourceFile, &ChunkedFile)> = files
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (_, s, j))| match j {
+            Judged::Pending(c) => Some((i, s, c)),
+            Judged::Cached(_) => None,
+        })
+        .collect();
+    let refs: Vec<(&SourceFile, &ChunkedFile)> = pending.iter().map(|&(_, s, c)| (s, c)).collect();
     if args.dry_run {
         let lines = files.iter().map(|(_, s, _)| s.lines().line_count()).sum();
         let plan = dry_run::plan(&refs, &detector, &opts, disk_cache.as_mut())?;
@@ -253,48 +278,79 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
     }
     let cache_ref = disk_cache.as_mut().map(|c| c as &mut dyn pycwe_core::judge::PredictionCache);
     let bar = crate::output::progress_bar(0, "judging");
-    let (verdicts, stats) = judge_files_with_progress(&refs, &mut detector, &opts, cache_ref, &mut |done, total| {
-        bar.set_length(total as u64);
-        bar.set_position(done as u64);
-    })?;
+    let (verdicts, mut stats) =
+        judge_files_with_progress(&refs, &mut detector, &opts, cache_ref, &mut |done, total| {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        })?;
     bar.finish_and_clear();
+    let mut entries: Vec<Option<file_cache::FileEntry>> = vec![None; files.len()];
+    let mut file_cache_write_errors = 0;
+    for (&(i, source, chunked), verdict) in pending.iter().zip(&verdicts) {
+        let entry = file_cache::FileEntry::from_verdict(source, chunked, verdict);
+        if file_cache.as_ref().is_some_and(|c| !c.put(source, &entry)) {
+            file_cache_write_errors += 1;
+        }
+        entries[i] = Some(entry);
+    }
+    for (i, (_, _, judged)) in files.iter().enumerate() {
+        if let Judged::Cached(entry) = judged {
+            stats.pieces += entry.pieces;
+            stats.prefiltered_out += entry.prefiltered_out;
+            stats.cache_hits += entry.pieces - entry.prefiltered_out;
+            entries[i] = Some(entry.clone());
+        }
+    }
+    let write_errors = disk_cache.as_ref().map_or(0, |c| c.write_errors) + file_cache_write_errors;
+    if write_errors > 0 {
+        eprintln!(
+            "warning: {write_errors} cache entr{} could not be written",
+            if write_errors == 1 { "y" } else { "ies" }
+        );
+    }
 
     // Findings.
     let mut findings = Vec::new();
     let mut suppressed = 0;
-    for ((path, source, chunked), verdict) in files.iter().zip(&verdicts) {
+    for ((path, source, judged), entry) in files.iter().zip(&entries) {
+        let entry = entry.as_ref().expect("every file has an entry by now");
         let shown = display_path(path);
+        if entry.syntax_issues > 0 {
+            warnings.push(Problem {
+                path: shown.clone(),
+                message: format!(
+                    "{} syntax error{} (first on line {}); the rest of the file is still scanned",
+                    entry.syntax_issues,
+                    if entry.syntax_issues == 1 { "" } else { "s" },
+                    entry.first_syntax_line
+                ),
+            });
+        }
         let line_text = |line: usize| -> &str {
             source.slice(source.lines().line_span(line.saturating_sub(1))).trim_end_matches(['\n', '\r'])
         };
         let mut used_suppressions = BTreeSet::new();
-        for f in &verdict.findings {
-            if (!select.is_empty() && !select.contains(&f.cwe)) || ignore.contains(&f.cwe) {
+        for f in &entry.findings {
+            let cwe = CweId(f.cwe);
+            if (!select.is_empty() && !select.contains(&cwe)) || ignore.contains(&cwe) {
                 continue;
             }
-            let piece = &verdict.pieces[f.piece];
-            let by = [f.line, piece.def_line + 1]
+            let by = [f.line, f.def_line]
                 .into_iter()
-                .find(|&line| suppress::parse(line_text(line)).is_some_and(|s| s.covers(f.cwe)));
+                .find(|&line| suppress::parse(line_text(line)).is_some_and(|s| s.covers(cwe)));
             if let Some(line) = by {
                 used_suppressions.insert(line);
                 suppressed += 1;
                 continue;
             }
             let snippet = line_text(f.line).to_string();
-            let (name, catalog_message) = report::message_for(f.cwe);
+            let (name, catalog_message) = report::message_for(cwe);
             findings.push(ScanFinding {
                 column: snippet.len() - snippet.trim_start().len() + 1,
-                fingerprint: baseline::fingerprint(
-                    &shown,
-                    &f.cwe.to_string(),
-                    &piece.request.name,
-                    &piece.request.text,
-                    &snippet,
-                ),
+                fingerprint: baseline::fingerprint(&shown, &cwe.to_string(), &f.unit_digest, &snippet),
                 path: shown.clone(),
                 line: f.line,
-                cwe: f.cwe,
+                cwe,
                 name,
                 message: f.reason.clone().unwrap_or(catalog_message),
                 confidence: f.confidence,
@@ -302,7 +358,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
                 snippet,
             });
         }
-        if args.report_unused_suppressions {
+        if let (true, Judged::Pending(chunked)) = (args.report_unused_suppressions, judged) {
             // Lines of the units this scan judged (all of them, or the changed ones with --diff).
             let scanned = chunked.units.iter().flat_map(|u| u.segments.iter().flat_map(|s| s.first_line..=s.last_line));
             let unused: BTreeSet<usize> = scanned
