@@ -19,6 +19,53 @@ use crate::models::llama::Llama;
 use crate::models::{CausalLm, KvCache, Mode};
 use crate::tokenize::TextTokenizer;
 
+/// Where a model's encoded prompt prefix is kept between runs: one safetensors file per base
+/// model, prefix and pycwe build (the file name hashes all three, so nothing stale is read back).
+/// A missing, unreadable or unwritable file only costs the encoding.
+#[derive(Debug, Clone)]
+pub struct PrefixStore {
+    dir: std::path::PathBuf,
+    /// Identifies the base weights (their SHA-256) and the code that encoded them.
+    salt: String,
+}
+
+impl PrefixStore {
+    pub fn new(dir: &std::path::Path, weights_sha256: &str) -> Self {
+        let salt = format!("{weights_sha256} | {}", crate::registry::executable_identity());
+        PrefixStore { dir: dir.to_path_buf(), salt }
+    }
+
+    fn path(&self, prefix_ids: &[u32]) -> std::path::PathBuf {
+        use sha2::Digest;
+        let mut h = sha2::Sha256::new();
+        h.update(self.salt.as_bytes());
+        for id in prefix_ids {
+            h.update(id.to_le_bytes());
+        }
+        self.dir.join(format!("{}.safetensors", &crate::registry::hex(&h.finalize())[..32]))
+    }
+
+    fn load(&self, prefix_ids: &[u32], layers: usize, device: &candle_core::Device) -> Option<KvCache> {
+        let path = self.path(prefix_ids);
+        let tensors = candle_core::safetensors::load(&path, &candle_core::Device::Cpu).ok()?;
+        let cache = KvCache::from_prefix_tensors(&tensors, layers, device).ok()??;
+        (cache.lengths() == [prefix_ids.len()]).then_some(cache)
+    }
+
+    fn save(&self, prefix_ids: &[u32], prefix: &KvCache) {
+        let path = self.path(prefix_ids);
+        let Ok(tensors) = prefix.prefix_tensors() else { return };
+        let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+        if std::fs::create_dir_all(&self.dir).is_ok() && candle_core::safetensors::save(&tensors, &tmp).is_ok() {
+            if std::fs::rename(&tmp, &path).is_err() {
+                let _ = std::fs::remove_file(&tmp);
+            }
+        } else {
+            let _ = std::fs::remove_file(&tmp);
+        }
+    }
+}
+
 pub struct LmDetector<M: CausalLm> {
     model: M,
     tokenizer: TextTokenizer,
@@ -57,16 +104,39 @@ impl<M: CausalLm> LmDetector<M> {
     /// A detector from a base model and, optionally, an adapter (applied after the shared prefix
     /// is encoded by the base model, as training does). `fingerprint` names the weights for caches.
     pub fn new(
-        mut model: M,
+        model: M,
         tokenizer: TextTokenizer,
         name: &str,
         adapter: Option<&crate::adapter::Adapter>,
     ) -> Result<Self, DetectError> {
+        Self::with_prefix_store(model, tokenizer, name, adapter, None)
+    }
+
+    /// [`LmDetector::new`], reading the shared prefix's keys and values from `store` when an
+    /// earlier run left them there (and leaving them there otherwise): encoding the ~500-token
+    /// prefix is most of what a re-scan that judges one unit spends on the model.
+    pub fn with_prefix_store(
+        mut model: M,
+        tokenizer: TextTokenizer,
+        name: &str,
+        adapter: Option<&crate::adapter::Adapter>,
+        store: Option<&PrefixStore>,
+    ) -> Result<Self, DetectError> {
         let end = chat::end_of_answer(&tokenizer).map_err(err)?;
         let vocab = AnswerVocab::new(token_texts(&tokenizer), end);
         let prefix_ids = chat::prefix_tokens(&tokenizer).map_err(err)?;
-        let mut prefix = KvCache::new(1, model.layers());
-        model.without_lora().step(&[prefix_ids], &mut prefix, Mode::Infer).map_err(err)?;
+        let stored = store.and_then(|s| s.load(&prefix_ids, model.layers(), model.device()));
+        let prefix = match stored {
+            Some(prefix) => prefix,
+            None => {
+                let mut prefix = KvCache::new(1, model.layers());
+                model.without_lora().step(std::slice::from_ref(&prefix_ids), &mut prefix, Mode::Infer).map_err(err)?;
+                if let Some(store) = store {
+                    store.save(&prefix_ids, &prefix);
+                }
+                prefix
+            }
+        };
         let mut fingerprint = format!(
             "{name} prompt-v{} decode-v{}",
             pycwe_core::prompt::PROMPT_VERSION,

@@ -102,6 +102,19 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> RegistryError + '_ {
     move |source| RegistryError::Io { path: path.to_path_buf(), source }
 }
 
+/// The running executable's size and modification time: caches of things pycwe computes (not of
+/// what it downloads) include it, so a rebuilt pycwe whose code computes them differently never
+/// reads back an older build's results.
+pub fn executable_identity() -> String {
+    std::env::current_exe()
+        .and_then(std::fs::metadata)
+        .map(|m| {
+            let modified = m.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
+            format!("{}:{}", m.len(), modified.map_or(0, |d| d.as_nanos()))
+        })
+        .unwrap_or_default()
+}
+
 /// `$PYCWE_CACHE/models`, else `<platform cache dir>/pycwe/models`.
 pub fn models_dir() -> Result<PathBuf, RegistryError> {
     let root = match std::env::var_os("PYCWE_CACHE").filter(|v| !v.is_empty()) {

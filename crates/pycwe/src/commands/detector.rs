@@ -7,7 +7,7 @@ use anyhow::Context;
 use candle_core::Device;
 use pycwe_core::detect::Detector;
 use pycwe_model::adapter::Adapter;
-use pycwe_model::classifier::LmDetector;
+use pycwe_model::classifier::{LmDetector, PrefixStore};
 use pycwe_model::load::{AnyModel, info};
 use pycwe_model::models::CausalLm;
 
@@ -74,8 +74,18 @@ pub fn build(
         }
         Ok(Box::new(detector))
     }
+    // Beside the models (a file per base model and build, ~25 MiB for SmolLM2); none when there is
+    // no cache directory.
+    let store = pycwe_model::registry::models_dir()
+        .ok()
+        .and_then(|d| d.parent().map(|p| PrefixStore::new(&p.join("prefix-kv"), &info.sha256)));
+    let store = store.as_ref();
     match weights {
-        AnyModel::Llama(m) => finish(LmDetector::new(m, tokenizer, &name, adapter.as_ref())?, q8_decode),
-        AnyModel::Codegen(m) => finish(LmDetector::new(m, tokenizer, &name, adapter.as_ref())?, q8_decode),
+        AnyModel::Llama(m) => {
+            finish(LmDetector::with_prefix_store(m, tokenizer, &name, adapter.as_ref(), store)?, q8_decode)
+        }
+        AnyModel::Codegen(m) => {
+            finish(LmDetector::with_prefix_store(m, tokenizer, &name, adapter.as_ref(), store)?, q8_decode)
+        }
     }
 }

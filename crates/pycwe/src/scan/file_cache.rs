@@ -85,7 +85,7 @@ impl FileCache {
         let salt = format!(
             "pycwe {} build {} | {detector_fingerprint} | prefilter {} min-confidence {}",
             env!("CARGO_PKG_VERSION"),
-            build_identity(),
+            pycwe_model::registry::executable_identity(),
             opts.prefilter,
             opts.min_confidence
         );
@@ -114,20 +114,6 @@ impl FileCache {
                 .ok()
                 .is_some_and(|bytes| pycwe_core::atomic::write_atomic(&path, &bytes).is_ok())
     }
-}
-
-/// The running executable's size and modification time: how a file is split into pieces and how
-/// findings are merged change between builds without a version bump, and the piece cache's keys
-/// (the pieces' text) follow such changes by themselves while this cache's key (the file's text)
-/// would not.
-fn build_identity() -> String {
-    std::env::current_exe()
-        .and_then(std::fs::metadata)
-        .map(|m| {
-            let modified = m.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
-            format!("{}:{}", m.len(), modified.map_or(0, |d| d.as_nanos()))
-        })
-        .unwrap_or_default()
 }
 
 #[cfg(test)]

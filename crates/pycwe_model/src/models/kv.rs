@@ -53,6 +53,53 @@ impl KvCache {
         &self.lengths
     }
 
+    /// A one-row cache of a prompt prefix as named tensors (`k.N`, `v.N` per layer, filled slots
+    /// only), to be stored and read back with [`KvCache::from_prefix_tensors`].
+    pub fn prefix_tensors(&self) -> Result<std::collections::HashMap<String, Tensor>> {
+        assert_eq!(self.rows(), 1, "only a one-row cache is a prefix");
+        assert!(self.shared.is_none() && self.valid[0].iter().all(|v| *v), "a prefix has no padding");
+        let mut out = std::collections::HashMap::new();
+        for (i, l) in self.layers.iter().enumerate() {
+            let l = l.as_ref().expect("a prefix has run through every layer");
+            out.insert(format!("k.{i}"), l.k.narrow(2, 0, l.len)?.contiguous()?);
+            out.insert(format!("v.{i}"), l.v.narrow(2, 0, l.len)?.contiguous()?);
+        }
+        Ok(out)
+    }
+
+    /// The cache [`KvCache::prefix_tensors`] described, on `device`; `None` when the tensors do not
+    /// describe `layers` layers of one row of equal length.
+    pub fn from_prefix_tensors(
+        tensors: &std::collections::HashMap<String, Tensor>,
+        layers: usize,
+        device: &Device,
+    ) -> Result<Option<Self>> {
+        let mut out = Vec::with_capacity(layers);
+        let mut len = None;
+        for i in 0..layers {
+            let (Some(k), Some(v)) = (tensors.get(&format!("k.{i}")), tensors.get(&format!("v.{i}"))) else {
+                return Ok(None);
+            };
+            if k.rank() != 4
+                || k.dims() != v.dims()
+                || k.dim(0)? != 1
+                || len.is_some_and(|n| n != k.dim(2).unwrap_or(0))
+            {
+                return Ok(None);
+            }
+            len = Some(k.dim(2)?);
+            out.push(Some(LayerKv { k: k.to_device(device)?, v: v.to_device(device)?, len: k.dim(2)? }));
+        }
+        let (Some(len), true) = (len, tensors.len() == 2 * layers) else { return Ok(None) };
+        Ok(Some(KvCache {
+            layers: out,
+            valid: vec![vec![true; len]],
+            positions: vec![(0..len as u32).collect()],
+            lengths: vec![len],
+            shared: None,
+        }))
+    }
+
     /// A cache of one row copied to `rows` rows (a shared prompt prefix computed once).
     pub fn repeat(&self, rows: usize) -> Result<Self> {
         assert_eq!(self.rows(), 1, "only a one-row cache can be repeated");
