@@ -19,49 +19,63 @@ use crate::models::llama::Llama;
 use crate::models::{CausalLm, KvCache, Mode};
 use crate::tokenize::TextTokenizer;
 
-/// Where a model's encoded prompt prefix is kept between runs: one safetensors file per base
-/// model, prefix and pycwe build (the file name hashes all three, so nothing stale is read back).
-/// A missing, unreadable or unwritable file only costs the encoding.
+/// Where a model's encoded prompt prefix is kept between runs: one safetensors file per base model
+/// and prefix, named by hashes of both and of the pycwe build that wrote it (so nothing stale is
+/// read back; a new build replaces the file rather than adding one). A missing, unreadable or
+/// unwritable file only costs the encoding.
 #[derive(Debug, Clone)]
 pub struct PrefixStore {
     dir: std::path::PathBuf,
-    /// Identifies the base weights (their SHA-256) and the code that encoded them.
-    salt: String,
+    /// The base weights' SHA-256.
+    weights: String,
+    build: String,
 }
 
 impl PrefixStore {
-    pub fn new(dir: &std::path::Path, weights_sha256: &str) -> Self {
-        let salt = format!("{weights_sha256} | {}", crate::registry::executable_identity());
-        PrefixStore { dir: dir.to_path_buf(), salt }
+    /// `build` names the code that encodes (pass [`crate::registry::executable_identity`]).
+    pub fn new(dir: &std::path::Path, weights_sha256: &str, build: &str) -> Self {
+        PrefixStore { dir: dir.to_path_buf(), weights: weights_sha256.to_string(), build: build.to_string() }
     }
 
-    fn path(&self, prefix_ids: &[u32]) -> std::path::PathBuf {
+    /// `(stem shared by every build, this build's file)`.
+    fn path(&self, prefix_ids: &[u32]) -> (String, std::path::PathBuf) {
         use sha2::Digest;
         let mut h = sha2::Sha256::new();
-        h.update(self.salt.as_bytes());
+        h.update(self.weights.as_bytes());
         for id in prefix_ids {
             h.update(id.to_le_bytes());
         }
-        self.dir.join(format!("{}.safetensors", &crate::registry::hex(&h.finalize())[..32]))
+        let stem = crate::registry::hex(&h.finalize())[..32].to_string();
+        let build = crate::registry::hex(&sha2::Sha256::digest(self.build.as_bytes()))[..16].to_string();
+        let path = self.dir.join(format!("{stem}-{build}.safetensors"));
+        (stem, path)
     }
 
     fn load(&self, prefix_ids: &[u32], layers: usize, device: &candle_core::Device) -> Option<KvCache> {
-        let path = self.path(prefix_ids);
+        let (_, path) = self.path(prefix_ids);
         let tensors = candle_core::safetensors::load(&path, &candle_core::Device::Cpu).ok()?;
         let cache = KvCache::from_prefix_tensors(&tensors, layers, device).ok()??;
         (cache.lengths() == [prefix_ids.len()]).then_some(cache)
     }
 
     fn save(&self, prefix_ids: &[u32], prefix: &KvCache) {
-        let path = self.path(prefix_ids);
+        let (stem, path) = self.path(prefix_ids);
         let Ok(tensors) = prefix.prefix_tensors() else { return };
         let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-        if std::fs::create_dir_all(&self.dir).is_ok() && candle_core::safetensors::save(&tensors, &tmp).is_ok() {
-            if std::fs::rename(&tmp, &path).is_err() {
-                let _ = std::fs::remove_file(&tmp);
-            }
-        } else {
+        if std::fs::create_dir_all(&self.dir).is_err() || candle_core::safetensors::save(&tensors, &tmp).is_err() {
             let _ = std::fs::remove_file(&tmp);
+            return;
+        }
+        if std::fs::rename(&tmp, &path).is_err() {
+            let _ = std::fs::remove_file(&tmp);
+            return;
+        }
+        // Earlier builds' copies of this prefix will not be read again.
+        for entry in std::fs::read_dir(&self.dir).into_iter().flatten().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with(&format!("{stem}-")) && name.ends_with(".safetensors") && entry.path() != path {
+                let _ = std::fs::remove_file(entry.path());
+            }
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The encoded prompt prefix kept on disk between runs: a detector that reads it back judges
-//! exactly as one that encoded the prefix itself, and a damaged file is re-encoded, not trusted.
+//! exactly as one that encoded the prefix itself, a damaged file is re-encoded, not trusted, and
+//! a new build replaces its predecessor's file instead of adding one.
 
 use std::path::Path;
 
@@ -36,7 +37,7 @@ fn units() -> Vec<UnitRequest> {
 #[test]
 fn a_stored_prefix_judges_exactly_as_a_freshly_encoded_one() {
     let dir = tempfile::tempdir().unwrap();
-    let store = PrefixStore::new(dir.path(), "tiny-weights");
+    let store = PrefixStore::new(dir.path(), "tiny-weights", "build 1");
     let fresh = detector(None).judge(&units()).unwrap();
 
     let first = detector(Some(&store)).judge(&units()).unwrap();
@@ -57,8 +58,10 @@ fn a_stored_prefix_judges_exactly_as_a_freshly_encoded_one() {
     assert_eq!(repaired[0].p_vulnerable, fresh[0].p_vulnerable);
     assert!(candle_core::safetensors::load(&files[0], &Device::Cpu).is_ok());
 
-    // Other weights never read this prefix.
-    let other = PrefixStore::new(dir.path(), "other-weights");
-    detector(Some(&other));
+    // Other weights never read this prefix; another build replaces its own build's file.
+    detector(Some(&PrefixStore::new(dir.path(), "other-weights", "build 1")));
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+    detector(Some(&PrefixStore::new(dir.path(), "tiny-weights", "build 2")));
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+    assert!(!files[0].exists(), "build 1's copy of the prefix is gone");
 }

@@ -76,9 +76,11 @@ pub fn build(
     }
     // Beside the models (a file per base model and build, ~25 MiB for SmolLM2); none when there is
     // no cache directory.
-    let store = pycwe_model::registry::models_dir()
-        .ok()
-        .and_then(|d| d.parent().map(|p| PrefixStore::new(&p.join("prefix-kv"), &info.sha256)));
+    let store = pycwe_model::registry::models_dir().ok().and_then(|d| {
+        d.parent().map(|p| {
+            PrefixStore::new(&p.join("prefix-kv"), &info.sha256, &pycwe_model::registry::executable_identity())
+        })
+    });
     let store = store.as_ref();
     match weights {
         AnyModel::Llama(m) => {
