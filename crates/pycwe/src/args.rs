@@ -371,6 +371,7 @@ pub enum DatasetCommand {
 pub enum RecipeSetArg {
     Core,
     Wide,
+    NearMiss,
 }
 
 impl From<RecipeSetArg> for pycwe_core::dataset::recipes::RecipeSet {
@@ -378,6 +379,7 @@ impl From<RecipeSetArg> for pycwe_core::dataset::recipes::RecipeSet {
         match arg {
             RecipeSetArg::Core => Self::Core,
             RecipeSetArg::Wide => Self::Wide,
+            RecipeSetArg::NearMiss => Self::NearMiss,
         }
     }
 }
@@ -390,8 +392,9 @@ pub struct DatasetBuildArgs {
     /// Seed: the same seed gives the same dataset.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Recipes to draw from: `core` (what data/top25-500 was built from) or `wide` (core, short
-    /// idioms, and every sink also written as a plain library function taking the input as a parameter).
+    /// Recipes to draw from: `core` (what data/top25-500 was built from), `wide` (core, short
+    /// idioms, and every sink also written as a plain library function taking the input as a
+    /// parameter) or `near-miss` (wide, plus pairs whose vulnerable twin has a flawed guard).
     #[arg(long, value_enum, default_value_t = RecipeSetArg::Core)]
     pub recipes: RecipeSetArg,
     /// Output directory (created; existing split files are replaced).

@@ -1,10 +1,14 @@
-//! Prints generated pairs for eyeballing: `cargo run -p pycwe_core --example dump_pairs -- N SEED [wide]`.
+//! Prints generated pairs for eyeballing: `cargo run -p pycwe_core --example dump_pairs -- N SEED [core|wide|near-miss]`.
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let n = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(4);
     let seed = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(1);
     use pycwe_core::dataset::recipes::RecipeSet;
-    let set = if args.get(3).is_some_and(|s| s == "wide") { RecipeSet::Wide } else { RecipeSet::Core };
+    let set = match args.get(3).map(String::as_str) {
+        Some("wide") => RecipeSet::Wide,
+        Some("near-miss") => RecipeSet::NearMiss,
+        _ => RecipeSet::Core,
+    };
     for pair in pycwe_core::dataset::generate::generate_pairs(n, seed, set) {
         println!(
             "===== {} {} {:?} [{}] marked v{:?} f{:?}",

@@ -45,7 +45,7 @@ fn every_variant_passes_review_and_cpython_parses_it() {
 fn every_multi_job_of_a_large_plan_terminates() {
     use pycwe_core::dataset::generate::{Job, allocate, generate_job};
     use pycwe_core::dataset::recipes::RecipeSet;
-    for set in [RecipeSet::Core, RecipeSet::Wide] {
+    for set in [RecipeSet::Core, RecipeSet::Wide, RecipeSet::NearMiss] {
         let jobs = allocate(1500, 7, set);
         let mut multi = 0;
         for (index, job) in jobs.iter().enumerate() {
@@ -77,5 +77,37 @@ fn the_wide_set_adds_idioms_and_library_functions_and_the_core_set_has_neither()
         } else {
             assert_eq!((library, idioms), (0, 0));
         }
+    }
+}
+
+/// The near-miss set adds pairs whose twins differ by a guard's few tokens; the wide set never
+/// draws them, so the datasets built from it stay what they were.
+#[test]
+fn only_the_near_miss_set_draws_near_miss_pairs_and_their_twins_differ_in_one_place() {
+    use pycwe_core::dataset::generate::generate_pairs;
+    use pycwe_core::dataset::recipes::RecipeSet;
+    let wide = generate_pairs(400, 3, RecipeSet::Wide);
+    assert!(!wide.iter().any(|p| p.recipe.ends_with("-near-miss")));
+    let near = generate_pairs(400, 3, RecipeSet::NearMiss);
+    let pairs: Vec<_> = near.iter().filter(|p| p.recipe.ends_with("-near-miss") && p.cwes.len() == 1).collect();
+    assert!(pairs.len() >= 40, "{} near-miss pairs of 400", pairs.len());
+    for pair in pairs {
+        // A fix may add an import (and isort's blank line); the rest must line up.
+        let body = |code: &str| -> Vec<String> {
+            code.lines()
+                .filter(|l| !l.trim().is_empty() && !l.starts_with("import ") && !l.starts_with("from "))
+                .map(str::to_string)
+                .collect()
+        };
+        let (v, f) = (body(&pair.vulnerable.code), body(&pair.fixed.code));
+        let changed = v.iter().zip(&f).filter(|(a, b)| a != b).count();
+        // One guard line, plus the line that uses the value where a fix moves it (a parameter list).
+        assert!(
+            v.len() == f.len() && (1..=2).contains(&changed),
+            "{}: {changed} lines differ\n{}\n-----\n{}",
+            pair.family,
+            pair.vulnerable.code,
+            pair.fixed.code
+        );
     }
 }

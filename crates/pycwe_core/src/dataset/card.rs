@@ -203,7 +203,7 @@ pub fn card_markdown(card: &Card) -> String {
          (each safe example is the fixed twin of a vulnerable one).\n",
         card.size,
         card.seed,
-        if card.recipe_set.is_wide() { " --recipes wide" } else { "" },
+        if card.recipe_set.is_core() { String::new() } else { format!(" --recipes {}", card.recipe_set.name()) },
         card.record_version,
         card.size,
         card.vulnerable,

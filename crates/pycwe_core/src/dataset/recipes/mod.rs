@@ -13,6 +13,7 @@ mod exposure;
 mod headers_logs;
 mod idioms;
 mod ldap_xpath;
+mod near_miss;
 mod open_redirect;
 mod os_command;
 mod path_traversal;
@@ -56,7 +57,7 @@ const GROUPS: &[&[Recipe]] = &[
 
 /// Which recipes a dataset is drawn from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "kebab-case")]
 pub enum RecipeSet {
     /// The recipes `data/top25-500` was built from: handlers of web frameworks, queues and sockets.
     /// Kept as it was so that set (and every figure measured on it) stays reproducible.
@@ -65,11 +66,24 @@ pub enum RecipeSet {
     /// Core plus the short idioms of `idioms.rs`, and every sink also rendered as a plain library
     /// function or method whose parameters carry the input.
     Wide,
+    /// Wide plus the near-miss pairs of `near_miss.rs`: a flawed guard, escape or check against a
+    /// correct one, twins that differ by a token or two.
+    NearMiss,
 }
 
 impl RecipeSet {
+    /// Whether the set holds the wide recipes (and so draws plain library functions too).
     pub fn is_wide(&self) -> bool {
-        *self == RecipeSet::Wide
+        matches!(self, RecipeSet::Wide | RecipeSet::NearMiss)
+    }
+
+    /// The set's name on the command line and in a dataset card.
+    pub fn name(&self) -> &'static str {
+        match self {
+            RecipeSet::Core => "core",
+            RecipeSet::Wide => "wide",
+            RecipeSet::NearMiss => "near-miss",
+        }
     }
 
     /// By reference, as serde's `skip_serializing_if` calls it.
@@ -84,10 +98,11 @@ pub fn recipes(set: RecipeSet) -> Vec<&'static Recipe> {
     match set {
         RecipeSet::Core => core.collect(),
         RecipeSet::Wide => core.chain(idioms::RECIPES.iter()).collect(),
+        RecipeSet::NearMiss => core.chain(idioms::RECIPES.iter()).chain(near_miss::RECIPES.iter()).collect(),
     }
 }
 
-/// Every recipe the generator knows (the wide set), in a stable order.
+/// Every recipe the generator knows (the near-miss set, the largest), in a stable order.
 pub fn all_recipes() -> Vec<&'static Recipe> {
-    recipes(RecipeSet::Wide)
+    recipes(RecipeSet::NearMiss)
 }
