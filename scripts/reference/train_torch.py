@@ -31,7 +31,8 @@ What it shares with pycwe, so the adapter means the same there:
 `--check ADAPTER_DIR` computes the validation loss of an adapter exactly as `pycwe train` logs it (the
 proof of equivalence: an adapter trained by pycwe must score here what its `log.jsonl` says).
 
-Setup used: the venv of make_codegen_fixture.py plus `pip install gguf==0.19.0` (numpy comes with torch).
+Setup: `python3 -m venv /tmp/cgref && /tmp/cgref/bin/pip install torch safetensors gguf==0.19.0` (numpy comes
+with torch; ~3 minutes from PyPI).
 """
 
 import argparse
@@ -46,6 +47,9 @@ import time
 import numpy as np
 import torch
 import torch.nn.functional as F
+# Imported at the top, not where the adapter is written, so a missing package stops the run before its
+# first epoch rather than after it.
+from safetensors.torch import load_file, save_file
 
 TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 GGUF_NAMES = {
@@ -306,7 +310,6 @@ def peft_name(key):
 
 
 def export(model, spec, extra, out):
-    from safetensors.torch import save_file
 
     out.mkdir(parents=True, exist_ok=True)
     tensors = {peft_name(k): v.detach().to("cpu", torch.float16).contiguous() for k, v in model.lora.items()}
@@ -332,7 +335,6 @@ def export(model, spec, extra, out):
 
 
 def load_adapter(model, directory):
-    from safetensors.torch import load_file
 
     saved = load_file(str(pathlib.Path(directory) / "adapter_model.safetensors"))
     for key, param in model.lora.items():
