@@ -310,7 +310,6 @@ def peft_name(key):
 
 
 def export(model, spec, extra, out):
-
     out.mkdir(parents=True, exist_ok=True)
     tensors = {peft_name(k): v.detach().to("cpu", torch.float16).contiguous() for k, v in model.lora.items()}
     lora = spec["lora"]
@@ -335,7 +334,6 @@ def export(model, spec, extra, out):
 
 
 def load_adapter(model, directory):
-
     saved = load_file(str(pathlib.Path(directory) / "adapter_model.safetensors"))
     for key, param in model.lora.items():
         param.data.copy_(saved[peft_name(key)].float())
