@@ -333,6 +333,21 @@ def export(model, spec, extra, out):
         tmp.replace(out / name)
 
 
+def save_checkpoint(model, opt, state, ckpt):
+    tmp = ckpt.with_suffix(".tmp")
+    torch.save({"lora": model.lora.state_dict(), "opt": opt.state_dict(), "state": state}, tmp)
+    tmp.replace(ckpt)
+
+
+def export_pending_best(model, spec, extra, state, out, opt, ckpt):
+    """Exports `best/` when the last checkpoint's weights are the best so far and not yet exported."""
+    pending = state.get("best_pending")
+    if pending:
+        export(model, spec, {**extra, **pending}, out / "best")
+        state["best_pending"] = None
+        save_checkpoint(model, opt, state, ckpt)
+
+
 def load_adapter(model, directory):
     saved = load_file(str(pathlib.Path(directory) / "adapter_model.safetensors"))
     for key, param in model.lora.items():
@@ -404,6 +419,7 @@ def main():
         "trainer": "scripts/reference/train_torch.py", "epochs": args.epochs, "lr": args.lr, "batch": args.batch,
         "batch_tokens": args.batch_tokens, "seed": args.seed, "device": torch.cuda.get_device_name() if device == "cuda" else "cpu",
     }
+    export_pending_best(model, spec, extra, state, out, opt, ckpt)
     started = time.time()
     log = open(out / "log.jsonl", "a")
     autocast = torch.autocast(device_type="cuda" if device == "cuda" else "cpu", dtype=torch.bfloat16, enabled=args.bf16)
@@ -445,11 +461,13 @@ def main():
         score = -vloss if args.select == "loss" or entry["valid_auc"] is None else entry["valid_auc"]
         if state.get("best_score") is None or score > state["best_score"]:
             state["best_score"] = score
-            export(model, spec, {**extra, "best_epoch": state["epoch"], "valid_loss": vloss,
-                                 "valid_auc": entry["valid_auc"], "selected_by": args.select}, out / "best")
+            state["best_pending"] = {"best_epoch": state["epoch"], "valid_loss": vloss,
+                                     "valid_auc": entry["valid_auc"], "selected_by": args.select}
         state["epoch"] += 1
-        torch.save({"lora": model.lora.state_dict(), "opt": opt.state_dict(), "state": state}, out / "checkpoint.tmp")
-        (out / "checkpoint.tmp").replace(ckpt)
+        # The checkpoint first: an export that fails (disk, a package) must not cost the epoch. A
+        # pending `best` is exported from the checkpoint's own weights, now or on resume.
+        save_checkpoint(model, opt, state, ckpt)
+        export_pending_best(model, spec, extra, state, out, opt, ckpt)
         if args.max_minutes and time.time() - started > args.max_minutes * 60:
             export(model, spec, {**extra, "epochs_done": state["epoch"], "valid_loss": vloss}, out / "last")
             print("time is up: stopped after a checkpoint (`last` holds its weights); run the same command to resume", file=sys.stderr)
