@@ -339,13 +339,11 @@ def save_checkpoint(model, opt, state, ckpt):
     tmp.replace(ckpt)
 
 
-def export_pending_best(model, spec, extra, state, out, opt, ckpt):
-    """Exports `best/` when the last checkpoint's weights are the best so far and not yet exported."""
-    pending = state.get("best_pending")
-    if pending:
-        export(model, spec, {**extra, **pending}, out / "best")
-        state["best_pending"] = None
-        save_checkpoint(model, opt, state, ckpt)
+def export_best_if_last(model, spec, extra, state, out):
+    """Exports `best/` when the last checkpoint's weights are the best so far (again on resume: the
+    weights are the same, so a second export is harmless and a failed one is made good)."""
+    if state.get("last_is_best"):
+        export(model, spec, {**extra, **state["last_is_best"]}, out / "best")
 
 
 def load_adapter(model, directory):
@@ -419,7 +417,7 @@ def main():
         "trainer": "scripts/reference/train_torch.py", "epochs": args.epochs, "lr": args.lr, "batch": args.batch,
         "batch_tokens": args.batch_tokens, "seed": args.seed, "device": torch.cuda.get_device_name() if device == "cuda" else "cpu",
     }
-    export_pending_best(model, spec, extra, state, out, opt, ckpt)
+    export_best_if_last(model, spec, extra, state, out)
     started = time.time()
     log = open(out / "log.jsonl", "a")
     autocast = torch.autocast(device_type="cuda" if device == "cuda" else "cpu", dtype=torch.bfloat16, enabled=args.bf16)
@@ -459,15 +457,16 @@ def main():
         # stops improving (session 6: loss best at epoch 3, decision AUC best at 15-20), so `best` follows
         # the decision AUC unless asked otherwise.
         score = -vloss if args.select == "loss" or entry["valid_auc"] is None else entry["valid_auc"]
-        if state.get("best_score") is None or score > state["best_score"]:
+        improved = state.get("best_score") is None or score > state["best_score"]
+        if improved:
             state["best_score"] = score
-            state["best_pending"] = {"best_epoch": state["epoch"], "valid_loss": vloss,
-                                     "valid_auc": entry["valid_auc"], "selected_by": args.select}
+        state["last_is_best"] = {"best_epoch": state["epoch"], "valid_loss": vloss, "valid_auc": entry["valid_auc"],
+                                 "selected_by": args.select} if improved else None
         state["epoch"] += 1
         # The checkpoint first: an export that fails (disk, a package) must not cost the epoch. A
-        # pending `best` is exported from the checkpoint's own weights, now or on resume.
+        # `best` is exported from the checkpoint's own weights, now or on resume.
         save_checkpoint(model, opt, state, ckpt)
-        export_pending_best(model, spec, extra, state, out, opt, ckpt)
+        export_best_if_last(model, spec, extra, state, out)
         if args.max_minutes and time.time() - started > args.max_minutes * 60:
             export(model, spec, {**extra, "epochs_done": state["epoch"], "valid_loss": vloss}, out / "last")
             print("time is up: stopped after a checkpoint (`last` holds its weights); run the same command to resume", file=sys.stderr)
