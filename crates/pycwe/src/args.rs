@@ -116,6 +116,10 @@ pub struct ScanArgs {
     /// decoded); without it, a finding's message is the catalog's.
     #[arg(long)]
     pub explain: bool,
+    /// Let the model name any line and CWE: by default a unit that uses a catalog sink may report a
+    /// local weakness only on a line using one of that weakness's sinks (units without one are not held).
+    #[arg(long)]
+    pub no_anchor: bool,
     #[arg(long, value_enum, default_value_t = DeviceChoice::Cpu)]
     pub device: DeviceChoice,
     /// Load no model: walk, chunk, prefilter and look up the cache, then print what a scan would
@@ -176,6 +180,10 @@ pub struct EvalArgs {
     /// decoded); without it, a finding's message is the catalog's.
     #[arg(long)]
     pub explain: bool,
+    /// Let the model name any line and CWE: by default a unit that uses a catalog sink may report a
+    /// local weakness only on a line using one of that weakness's sinks (units without one are not held).
+    #[arg(long)]
+    pub no_anchor: bool,
     #[arg(long, value_enum, default_value_t = DeviceChoice::Cpu)]
     pub device: DeviceChoice,
 }

@@ -87,17 +87,25 @@ pub trait Detector {
     fn explain(&mut self) -> Result<(), DetectError> {
         Ok(())
     }
+    /// Hold each unit's findings to its anchors ([`crate::anchor`]): a local weakness only on a
+    /// line using one of its sinks, when the unit has such lines. Detectors that do not decode
+    /// answers ignore it.
+    fn anchor(&mut self) {}
 }
 
-/// A fingerprint extended with how answers are decoded ([`Detector::decide_at`], [`Detector::explain`]):
-/// both change verdicts, so cached verdicts must not be shared across them.
-pub fn with_decoding(fingerprint: &str, decide_at: Option<f32>, explain: bool) -> String {
+/// A fingerprint extended with how answers are decoded ([`Detector::decide_at`],
+/// [`Detector::explain`], [`Detector::anchor`]): each changes verdicts, so cached verdicts must not
+/// be shared across them.
+pub fn with_decoding(fingerprint: &str, decide_at: Option<f32>, explain: bool, anchored: bool) -> String {
     let mut out = fingerprint.to_string();
     if let Some(t) = decide_at {
         out.push_str(&format!(" decide-at-{t}"));
     }
     if explain {
         out.push_str(" explain");
+    }
+    if anchored {
+        out.push_str(" anchored");
     }
     out
 }
@@ -124,6 +132,9 @@ impl<T: Detector + ?Sized> Detector for Box<T> {
     }
     fn explain(&mut self) -> Result<(), DetectError> {
         (**self).explain()
+    }
+    fn anchor(&mut self) {
+        (**self).anchor()
     }
 }
 

@@ -189,6 +189,37 @@ pub fn prefilter_recall(records: &[crate::dataset::record::Record], verdicts: &[
     (total > 0).then(|| reached as f64 / total as f64)
 }
 
+/// Share of labeled (record, CWE) pairs that an anchored answer ([`crate::anchor`]) can still name
+/// on or next to one of its labeled lines (as eval's line hits count), in a piece that reached the
+/// detector: the piece has no anchors (its answer is free), the CWE is contextual, or the piece
+/// anchors that CWE within a line of a labeled line. The ceiling anchoring puts on a detector's
+/// line hits, as the prefilter's recall is the ceiling on everything.
+pub fn anchor_reach(records: &[crate::dataset::record::Record], verdicts: &[FileVerdict]) -> Option<f64> {
+    let (mut reached, mut total) = (0usize, 0usize);
+    for (record, verdict) in records.iter().zip(verdicts) {
+        for (cwe, lines) in &record.lines {
+            let Ok(cwe) = cwe.parse::<CweId>() else { continue };
+            let contextual = lookup(cwe).is_ok_and(|e| e.applicability == Applicability::Contextual);
+            total += 1;
+            let reachable = verdict.pieces.iter().zip(&verdict.predictions).any(|(piece, prediction)| {
+                let labeled: Vec<usize> =
+                    lines.iter().copied().filter(|l| piece.file_lines.contains(&l.saturating_sub(1))).collect();
+                if prediction.is_none() || labeled.is_empty() {
+                    return false;
+                }
+                let anchors = crate::anchor::anchors(&piece.request);
+                contextual
+                    || anchors.is_empty()
+                    || anchors.iter().any(|&(c, l)| {
+                        c == cwe && labeled.iter().any(|&line| (piece.file_line(l) + 1).abs_diff(line) <= 1)
+                    })
+            });
+            reached += usize::from(reachable);
+        }
+    }
+    (total > 0).then(|| reached as f64 / total as f64)
+}
+
 /// Maps the predictions of `pieces` to file findings: prompt lines to file lines, contextual
 /// weaknesses (access control) to the unit's `def` line, one finding per (line, CWE) with the
 /// highest confidence (windows overlap), at or above `min_confidence`, sorted by line then CWE.

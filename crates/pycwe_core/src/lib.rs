@@ -2,6 +2,7 @@
 //! chunking into the units a model judges), and later datasets, metrics and report emitters.
 //! No candle, no clap, no anyhow: errors are typed so callers can branch on them.
 
+pub mod anchor;
 pub mod atomic;
 pub mod cwe;
 pub mod dataset;

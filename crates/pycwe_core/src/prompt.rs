@@ -14,9 +14,10 @@
 //! `id` is a reportable catalog id, `n` a line of the unit. Decoding is constrained to this grammar
 //! (see [`AnswerPrefix`]), so every answer parses.
 
+use std::collections::HashMap;
 use std::fmt::Write;
 
-use crate::cwe::{CweId, reportable};
+use crate::cwe::{Applicability, CweId, reportable};
 
 /// Bump when the prompt text or the grammar changes: adapters record the version they were trained
 /// on, and result caches are keyed by it.
@@ -150,11 +151,40 @@ pub struct AnswerPrefix {
     line_count: usize,
     /// Whether `: reason` may follow a finding (off by default: reasons are slow to decode).
     pub allow_reason: bool,
+    /// For anchored answers ([`AnswerPrefix::anchored`]): the only lines each of these ids may be
+    /// reported on. Ids not in the map keep every line.
+    anchored_lines: HashMap<String, Vec<usize>>,
 }
 
 impl AnswerPrefix {
     pub fn new(line_count: usize) -> Self {
-        AnswerPrefix { ids: reportable().map(|e| e.id.0.to_string()).collect(), line_count, allow_reason: false }
+        AnswerPrefix {
+            ids: reportable().map(|e| e.id.0.to_string()).collect(),
+            line_count,
+            allow_reason: false,
+            anchored_lines: HashMap::new(),
+        }
+    }
+
+    /// The grammar held to a unit's anchors ([`crate::anchor::anchors`]): a local weakness only on
+    /// a line that uses one of its sinks, and contextual ones (access control, on any line: they
+    /// are reported on the `def`). With no anchors the unit keeps the whole grammar, so code whose
+    /// weakness uses no known sink can still be reported.
+    pub fn anchored(line_count: usize, anchors: &[(CweId, usize)]) -> Self {
+        let mut grammar = Self::new(line_count);
+        if anchors.is_empty() {
+            return grammar;
+        }
+        for &(cwe, line) in anchors {
+            grammar.anchored_lines.entry(cwe.0.to_string()).or_default().push(line);
+        }
+        grammar.ids = reportable()
+            .filter(|e| {
+                e.applicability == Applicability::Contextual || grammar.anchored_lines.contains_key(&e.id.0.to_string())
+            })
+            .map(|e| e.id.0.to_string())
+            .collect();
+        grammar
     }
 
     /// Checks `s` as a whole.
@@ -218,6 +248,12 @@ impl AnswerPrefix {
         let Ok(value) = n.parse::<usize>() else { return PrefixState::Invalid };
         if value > self.line_count {
             return PrefixState::Invalid;
+        }
+        if let Some(lines) = self.anchored_lines.get(id)
+            && !lines.contains(&value)
+        {
+            let grows_into_one = lines.iter().any(|l| l.to_string().starts_with(n));
+            return if rest.is_empty() && grows_into_one { PrefixState::Partial } else { PrefixState::Invalid };
         }
         if rest.is_empty() {
             return PrefixState::Complete;
@@ -284,6 +320,21 @@ mod tests {
         with_reason.allow_reason = true;
         assert_eq!(with_reason.check("CWE-89 line 4: "), PrefixState::Partial);
         assert_eq!(with_reason.check("CWE-89 line 4: f-string in execute"), PrefixState::Complete);
+    }
+
+    #[test]
+    fn an_anchored_grammar_allows_only_the_anchored_pairs_and_contextual_ids() {
+        let g = AnswerPrefix::anchored(15, &[(CweId(78), 3), (CweId(22), 12), (CweId(22), 2)]);
+        for ok in ["CWE-78 line 3", "CWE-22 line 12", "CWE-22 line 2", "CWE-78 line 3\nCWE-22 line 12", "NONE"] {
+            assert_eq!(g.check(ok), PrefixState::Complete, "{ok:?}");
+        }
+        // `1` can still grow into 12; CWE-862 (contextual) keeps every line.
+        assert_eq!(g.check("CWE-22 line 1"), PrefixState::Partial);
+        assert_eq!(g.check("CWE-862 line 7"), PrefixState::Complete);
+        for bad in ["CWE-78 line 4", "CWE-22 line 3", "CWE-89 line 3", "CWE-78 line 31", "CWE-22 line 13"] {
+            assert_eq!(g.check(bad), PrefixState::Invalid, "{bad:?}");
+        }
+        assert_eq!(AnswerPrefix::anchored(15, &[]).check("CWE-89 line 9"), PrefixState::Complete, "no anchors: free");
     }
 
     #[test]

@@ -1,13 +1,14 @@
 //! The prefilter's recall on code no recipe wrote: the real-code pairs (labeled lines of 81 PyPI
 //! fixes) and the example project's `# expect:` markers. The scan issue's floor is 90% on real code:
-//! a unit the prefilter keeps back is a weakness no model can find.
+//! a unit the prefilter keeps back is a weakness no model can find. Anchoring (decoding held to sink
+//! lines) is a second such ceiling, measured here the same way.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use pycwe_core::dataset::record::{Record, read_jsonl};
 use pycwe_core::detect::FakeDetector;
-use pycwe_core::judge::{JudgeOptions, judge_files, prefilter_recall};
+use pycwe_core::judge::{FileVerdict, JudgeOptions, anchor_reach, judge_files, prefilter_recall};
 use pycwe_core::python::{ChunkOptions, chunk};
 use pycwe_core::source::SourceFile;
 
@@ -17,6 +18,11 @@ fn repo() -> &'static Path {
 
 /// Recall and the share of units the prefilter lets through.
 fn measure(records: &[Record]) -> (f64, f64) {
+    let (verdicts, passed) = verdicts(records);
+    (prefilter_recall(records, &verdicts).expect("labeled lines"), passed)
+}
+
+fn verdicts(records: &[Record]) -> (Vec<FileVerdict>, f64) {
     let sources: Vec<SourceFile> =
         records.iter().map(|r| SourceFile::from_string(format!("{}.py", r.id), r.code.clone())).collect();
     let chunked: Vec<_> = sources.iter().map(|s| chunk(s, &ChunkOptions::default()).unwrap_or_default()).collect();
@@ -24,8 +30,7 @@ fn measure(records: &[Record]) -> (f64, f64) {
     let mut nothing = FakeDetector { rules: vec![] };
     let opts = JudgeOptions { prefilter: true, min_confidence: 0.0 };
     let (verdicts, stats) = judge_files(&files, &mut nothing, &opts, None).unwrap();
-    let recall = prefilter_recall(records, &verdicts).expect("labeled lines");
-    (recall, stats.judged as f64 / stats.pieces as f64)
+    (verdicts, stats.judged as f64 / stats.pieces as f64)
 }
 
 #[test]
@@ -39,7 +44,35 @@ fn the_prefilter_keeps_at_least_nine_in_ten_labeled_lines_of_real_code() {
 }
 
 #[test]
+fn anchoring_still_lets_most_labeled_lines_of_real_code_be_named() {
+    let records = read_jsonl(&repo().join("data/realcode/pairs.jsonl")).unwrap();
+    let vulnerable: Vec<Record> = records.into_iter().filter(|r| !r.cwes.is_empty()).collect();
+    let (verdicts, _) = verdicts(&vulnerable);
+    let reach = anchor_reach(&vulnerable, &verdicts).expect("labeled lines");
+    let recall = prefilter_recall(&vulnerable, &verdicts).unwrap();
+    eprintln!("real-code pairs: anchor reach {:.1}% (prefilter recall {:.1}%)", 100.0 * reach, 100.0 * recall);
+    assert!(reach <= recall);
+    assert!(reach >= 0.80, "anchor reach on real code {reach:.3}");
+}
+
+#[test]
+fn anchoring_lets_every_marked_line_of_the_example_project_be_named() {
+    let records = example_records();
+    let (verdicts, _) = verdicts(&records);
+    assert_eq!(anchor_reach(&records, &verdicts), Some(1.0));
+}
+
+#[test]
 fn the_prefilter_keeps_every_marked_line_of_the_example_project() {
+    let records = example_records();
+    let markers: usize = records.iter().map(|r| r.lines.values().map(Vec::len).sum::<usize>()).sum();
+    assert!(markers >= 8, "{markers} markers");
+    let (recall, _) = measure(&records);
+    assert_eq!(recall, 1.0, "a marked line never reaches the model");
+}
+
+/// Each example file as a record labeled by its `# expect:` markers.
+fn example_records() -> Vec<Record> {
     let root = repo().join("examples/bookshelf");
     let mut records = Vec::new();
     let mut stack = vec![root.clone()];
@@ -65,8 +98,5 @@ fn the_prefilter_keeps_every_marked_line_of_the_example_project() {
             }
         }
     }
-    let markers: usize = records.iter().map(|r| r.lines.values().map(Vec::len).sum::<usize>()).sum();
-    assert!(markers >= 8, "{markers} markers");
-    let (recall, _) = measure(&records);
-    assert_eq!(recall, 1.0, "a marked line never reaches the model");
+    records
 }

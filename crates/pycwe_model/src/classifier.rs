@@ -99,6 +99,8 @@ pub struct LmDetector<M: CausalLm> {
     decide_at: Option<f32>,
     /// Decode each finding's reason (`--explain`).
     explain: bool,
+    /// Hold findings to each unit's anchors ([`pycwe_core::anchor`]).
+    anchored: bool,
 }
 
 /// SmolLM2's detector.
@@ -175,6 +177,7 @@ impl<M: CausalLm> LmDetector<M> {
             fingerprint,
             decide_at: None,
             explain: false,
+            anchored: false,
         })
     }
 
@@ -192,7 +195,11 @@ impl<M: CausalLm> LmDetector<M> {
         let grammars: Vec<AnswerPrefix> = units
             .iter()
             .map(|u| {
-                let mut grammar = AnswerPrefix::new(u.line_count());
+                let mut grammar = if self.anchored {
+                    AnswerPrefix::anchored(u.line_count(), &pycwe_core::anchor::anchors(u))
+                } else {
+                    AnswerPrefix::new(u.line_count())
+                };
                 grammar.allow_reason = self.explain;
                 grammar
             })
@@ -346,11 +353,15 @@ impl<M: CausalLm> Detector for LmDetector<M> {
     }
 
     fn fingerprint(&self) -> String {
-        pycwe_core::detect::with_decoding(&self.fingerprint, self.decide_at, self.explain)
+        pycwe_core::detect::with_decoding(&self.fingerprint, self.decide_at, self.explain, self.anchored)
     }
 
     fn decide_at(&mut self, threshold: f32) {
         self.decide_at = Some(threshold);
+    }
+
+    fn anchor(&mut self) {
+        self.anchored = true;
     }
 
     fn explain(&mut self) -> Result<(), DetectError> {

@@ -97,3 +97,36 @@ fn with_explain_every_finding_carries_the_models_own_reason() {
         }
     }
 }
+
+#[test]
+fn anchored_findings_sit_on_sink_lines_and_keep_the_decision() {
+    use pycwe_core::cwe::{Applicability, lookup};
+    let mut free = detector();
+    free.decide_at(0.0);
+    let free_predictions = free.judge(&units()).unwrap();
+    let mut d = detector();
+    d.decide_at(0.0);
+    let plain = d.fingerprint();
+    d.anchor();
+    assert!(d.fingerprint().contains("anchored") && d.fingerprint() != plain);
+    let requests = units();
+    let predictions = d.judge(&requests).unwrap();
+    for ((request, p), f) in requests.iter().zip(&predictions).zip(&free_predictions) {
+        assert_eq!(p.p_vulnerable, f.p_vulnerable, "anchoring changes what is named, not whether");
+        let anchors = pycwe_core::anchor::anchors(request);
+        for finding in &p.findings {
+            let contextual = lookup(finding.cwe).unwrap().applicability == Applicability::Contextual;
+            assert!(
+                anchors.is_empty() || contextual || anchors.contains(&(finding.cwe, finding.line)),
+                "{} line {} is not an anchor of {:?}: {anchors:?}",
+                finding.cwe,
+                finding.line,
+                request.text
+            );
+        }
+    }
+    // The random model names something on every unit at threshold 0; with anchors the `os.system`,
+    // `pickle.load` and `execute` units can only name their sinks (or a contextual weakness).
+    let anchored_units = requests.iter().filter(|r| !pycwe_core::anchor::anchors(r).is_empty()).count();
+    assert_eq!(anchored_units, 3);
+}

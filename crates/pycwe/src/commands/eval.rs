@@ -45,6 +45,9 @@ pub struct MetricsFile {
     /// Of the labeled lines, the share inside a piece that passed the prefilter (reached the model).
     #[serde(default)]
     pub prefilter_recall: Option<f64>,
+    /// Of the labeled lines, the share an anchored answer can still name (`None` without anchoring).
+    #[serde(default)]
+    pub anchor_reach: Option<f64>,
     pub metrics: Metrics,
     /// The robustness probe (`--perturb`), one row per rewrite.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -287,6 +290,7 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<Outcome> {
             units_per_s: 0.0,
             judged_units: 0,
             prefilter_recall: None,
+            anchor_reach: None,
             metrics: compute(&items, args.threshold.unwrap_or(0.0), 1000, 0),
             perturbations: Vec::new(),
         };
@@ -329,6 +333,9 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<Outcome> {
         let mut detector = build(&args.model, &adapter, &device, args.q8_decode)?;
         if args.explain {
             detector.explain()?;
+        }
+        if !args.no_anchor {
+            detector.anchor();
         }
         let opts = JudgeOptions { prefilter: !args.no_prefilter, min_confidence: 0.0 };
         let threshold = if args.calibrate {
@@ -373,6 +380,7 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<Outcome> {
             } else {
                 None
             },
+            anchor_reach: (!args.no_anchor).then(|| pycwe_core::judge::anchor_reach(&records, &verdicts)).flatten(),
             metrics,
             perturbations: probe,
         };
@@ -415,7 +423,7 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<Outcome> {
     for row in &rows {
         let _ = write!(
             report,
-            "\n## {}\n\nthreshold {:.3}; binary tp {} fp {} tn {} fn {}; {}; {:.2} units/s over {} judged units; prefilter recall {}\n\n",
+            "\n## {}\n\nthreshold {:.3}; binary tp {} fp {} tn {} fn {}; {}; {:.2} units/s over {} judged units; prefilter recall {}; anchor reach {}\n\n",
             row.detector,
             row.metrics.threshold,
             row.metrics.binary.tp,
@@ -428,7 +436,8 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<Outcome> {
             ),
             row.units_per_s,
             row.judged_units,
-            row.prefilter_recall.map(|r| format!("{:.1}%", 100.0 * r)).unwrap_or_else(|| "n/a".into())
+            row.prefilter_recall.map(|r| format!("{:.1}%", 100.0 * r)).unwrap_or_else(|| "n/a".into()),
+            row.anchor_reach.map(|r| format!("{:.1}%", 100.0 * r)).unwrap_or_else(|| "n/a".into())
         );
         report.push_str(&per_cwe_table(&row.metrics));
         if !row.perturbations.is_empty() {

@@ -92,6 +92,7 @@ mod tests {
             units_per_s: 0.0,
             judged_units: 0,
             prefilter_recall: None,
+            anchor_reach: None,
             metrics: compute(&items, 0.5, 0, 0),
             perturbations: Vec::new(),
         }

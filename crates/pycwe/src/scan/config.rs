@@ -16,6 +16,8 @@ pub struct Config {
     pub exclude: Vec<String>,
     pub min_confidence: Option<f32>,
     pub prefilter: Option<bool>,
+    /// `false` is `--no-anchor`.
+    pub anchor: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -64,13 +66,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(
             dir.path().join("pyproject.toml"),
-            "[project]\nname = \"x\"\n\n[tool.pycwe]\nselect = [\"CWE-89\"]\nmin-confidence = 0.7\nexclude = [\"migrations\"]\n",
+            "[project]\nname = \"x\"\n\n[tool.pycwe]\nselect = [\"CWE-89\"]\nmin-confidence = 0.7\nexclude = [\"migrations\"]\nanchor = false\n",
         )
         .unwrap();
         std::fs::create_dir(dir.path().join("pkg")).unwrap();
         let (config, from) = find(&dir.path().join("pkg")).unwrap().unwrap();
         assert_eq!(config.select, vec!["CWE-89"]);
         assert_eq!(config.min_confidence, Some(0.7));
+        assert_eq!(config.anchor, Some(false));
         assert!(from.ends_with("pyproject.toml"));
         std::fs::write(dir.path().join("pkg").join("pycwe.toml"), "selct = []\n").unwrap();
         let err = find(&dir.path().join("pkg")).unwrap_err();

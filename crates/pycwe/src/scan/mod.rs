@@ -40,6 +40,7 @@ struct LazyDetector {
     q8_decode: bool,
     decide_at: Option<f32>,
     explain: bool,
+    anchored: bool,
     loaded: Option<Box<dyn Detector + Send>>,
 }
 
@@ -70,6 +71,7 @@ impl LazyDetector {
             tokenizer,
             decide_at: None,
             explain: false,
+            anchored: false,
             loaded: None,
         })
     }
@@ -91,6 +93,9 @@ impl Detector for LazyDetector {
             if self.explain {
                 detector.explain()?;
             }
+            if self.anchored {
+                detector.anchor();
+            }
             self.loaded = Some(detector);
         }
         self.loaded.as_mut().expect("loaded above").judge(units)
@@ -101,7 +106,14 @@ impl Detector for LazyDetector {
     }
 
     fn fingerprint(&self) -> String {
-        pycwe_core::detect::with_decoding(&self.fingerprint, self.decide_at, self.explain)
+        pycwe_core::detect::with_decoding(&self.fingerprint, self.decide_at, self.explain, self.anchored)
+    }
+
+    fn anchor(&mut self) {
+        self.anchored = true;
+        if let Some(detector) = &mut self.loaded {
+            detector.anchor();
+        }
     }
 
     fn explain(&mut self) -> Result<(), DetectError> {
@@ -208,6 +220,9 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
     detector.decide_at(min_confidence);
     if args.explain {
         detector.explain()?;
+    }
+    if !args.no_anchor && config.anchor.unwrap_or(true) {
+        detector.anchor();
     }
     let cache_root = args
         .cache_dir
