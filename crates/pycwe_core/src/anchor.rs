@@ -13,12 +13,16 @@
 //!   imports.
 //!
 //! Sinks that say nothing about a line (`range`, `bytes`: any loop or buffer) anchor nothing.
+//!
+//! Contextual weaknesses (access control, CSRF) are the handler's: they anchor to units that can be
+//! one ([`may_be_handler`]), never to a plain helper or module code.
 
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
 use crate::cwe::{Applicability, CweId, reportable};
 use crate::detect::UnitRequest;
+use crate::python::UnitKind;
 use crate::python::chunk::identifier_words;
 
 /// Method names too common to point at a sink without the package named nearby.
@@ -124,6 +128,25 @@ fn matches(pattern: &Pattern, line: &str, request: &UnitRequest, named: &dyn Fn(
     }
 }
 
+/// Whether a unit can be a request handler, where access-control weaknesses live: a method or a
+/// class (views, viewsets, handlers), a decorated function (`@app.route`, `@login_required`,
+/// `@shared_task`), or a function that touches `request`.
+pub fn may_be_handler(request: &UnitRequest) -> bool {
+    match request.kind {
+        UnitKind::Method | UnitKind::Class => true,
+        UnitKind::Module => false,
+        UnitKind::Function => {
+            let decorated = request
+                .text
+                .lines()
+                .map(str::trim_start)
+                .take_while(|l| !l.starts_with("def ") && !l.starts_with("async def "))
+                .any(|l| l.starts_with('@'));
+            decorated || identifier_words(&request.text).contains("request")
+        }
+    }
+}
+
 /// The anchors of a unit: (CWE, 1-based line of the unit as shown) for every line using a sink of a
 /// local weakness, sorted and without repeats.
 pub fn anchors(request: &UnitRequest) -> Vec<(CweId, usize)> {
@@ -199,6 +222,21 @@ mod tests {
         assert!(dict_get.is_empty(), "{dict_get:?}");
         let execute = anchors(&request("def f(conn, q):\n    return conn.execute(q)\n", &[]));
         assert_eq!(ids_on(&execute, 2), vec![89]);
+    }
+
+    #[test]
+    fn handlers_are_decorated_functions_methods_classes_or_request_users() {
+        let mut helper = request("def export(shelf):\n    os.system(shelf)\n", &[]);
+        assert!(!may_be_handler(&helper));
+        helper.text = "@app.post(\"/x\")\ndef export(shelf):\n    os.system(shelf)\n".into();
+        assert!(may_be_handler(&helper));
+        helper.text = "def export(shelf):\n    return request.args[shelf]\n".into();
+        assert!(may_be_handler(&helper));
+        helper.kind = UnitKind::Method;
+        helper.text = "def get(self):\n    pass\n".into();
+        assert!(may_be_handler(&helper));
+        helper.kind = UnitKind::Module;
+        assert!(!may_be_handler(&helper));
     }
 
     #[test]

@@ -191,8 +191,9 @@ pub fn prefilter_recall(records: &[crate::dataset::record::Record], verdicts: &[
 
 /// Share of labeled (record, CWE) pairs that an anchored answer ([`crate::anchor`]) can still name
 /// on or next to one of its labeled lines (as eval's line hits count), in a piece that reached the
-/// detector: the piece has no anchors (its answer is free), the CWE is contextual, or the piece
-/// anchors that CWE within a line of a labeled line. The ceiling anchoring puts on a detector's
+/// detector: a contextual CWE in a piece that may be a handler, a local CWE in a piece with no
+/// anchors (its local answers are free), or a piece that anchors that CWE within a line of a
+/// labeled line. The ceiling anchoring puts on a detector's
 /// line hits, as the prefilter's recall is the ceiling on everything.
 pub fn anchor_reach(records: &[crate::dataset::record::Record], verdicts: &[FileVerdict]) -> Option<f64> {
     let (mut reached, mut total) = (0usize, 0usize);
@@ -207,9 +208,11 @@ pub fn anchor_reach(records: &[crate::dataset::record::Record], verdicts: &[File
                 if prediction.is_none() || labeled.is_empty() {
                     return false;
                 }
+                if contextual {
+                    return crate::anchor::may_be_handler(&piece.request);
+                }
                 let anchors = crate::anchor::anchors(&piece.request);
-                contextual
-                    || anchors.is_empty()
+                anchors.is_empty()
                     || anchors.iter().any(|&(c, l)| {
                         c == cwe && labeled.iter().any(|&line| (piece.file_line(l) + 1).abs_diff(line) <= 1)
                     })

@@ -166,21 +166,20 @@ impl AnswerPrefix {
         }
     }
 
-    /// The grammar held to a unit's anchors ([`crate::anchor::anchors`]): a local weakness only on
-    /// a line that uses one of its sinks, and contextual ones (access control, on any line: they
-    /// are reported on the `def`). With no anchors the unit keeps the whole grammar, so code whose
-    /// weakness uses no known sink can still be reported.
-    pub fn anchored(line_count: usize, anchors: &[(CweId, usize)]) -> Self {
+    /// The grammar held to a unit's anchors ([`crate::anchor`]): a local weakness only on a line
+    /// that uses one of its sinks, and contextual ones (access control, on any line: they are
+    /// reported on the `def`) only where `handler` ([`crate::anchor::may_be_handler`]). With no
+    /// anchors every local weakness keeps every line, so code whose weakness uses no known sink
+    /// can still be reported.
+    pub fn anchored(line_count: usize, anchors: &[(CweId, usize)], handler: bool) -> Self {
         let mut grammar = Self::new(line_count);
-        if anchors.is_empty() {
-            return grammar;
-        }
         for &(cwe, line) in anchors {
             grammar.anchored_lines.entry(cwe.0.to_string()).or_default().push(line);
         }
         grammar.ids = reportable()
-            .filter(|e| {
-                e.applicability == Applicability::Contextual || grammar.anchored_lines.contains_key(&e.id.0.to_string())
+            .filter(|e| match e.applicability {
+                Applicability::Contextual => handler,
+                _ => anchors.is_empty() || grammar.anchored_lines.contains_key(&e.id.0.to_string()),
             })
             .map(|e| e.id.0.to_string())
             .collect();
@@ -324,7 +323,7 @@ mod tests {
 
     #[test]
     fn an_anchored_grammar_allows_only_the_anchored_pairs_and_contextual_ids() {
-        let g = AnswerPrefix::anchored(15, &[(CweId(78), 3), (CweId(22), 12), (CweId(22), 2)]);
+        let g = AnswerPrefix::anchored(15, &[(CweId(78), 3), (CweId(22), 12), (CweId(22), 2)], true);
         for ok in ["CWE-78 line 3", "CWE-22 line 12", "CWE-22 line 2", "CWE-78 line 3\nCWE-22 line 12", "NONE"] {
             assert_eq!(g.check(ok), PrefixState::Complete, "{ok:?}");
         }
@@ -334,7 +333,13 @@ mod tests {
         for bad in ["CWE-78 line 4", "CWE-22 line 3", "CWE-89 line 3", "CWE-78 line 31", "CWE-22 line 13"] {
             assert_eq!(g.check(bad), PrefixState::Invalid, "{bad:?}");
         }
-        assert_eq!(AnswerPrefix::anchored(15, &[]).check("CWE-89 line 9"), PrefixState::Complete, "no anchors: free");
+        let free = AnswerPrefix::anchored(15, &[], true);
+        assert_eq!(free.check("CWE-89 line 9"), PrefixState::Complete, "no anchors: every local weakness, every line");
+        assert_eq!(free.check("CWE-862 line 1"), PrefixState::Complete);
+        // Not a handler: no access-control weakness, anchored or not.
+        assert_eq!(AnswerPrefix::anchored(15, &[], false).check("CWE-862 line 1"), PrefixState::Invalid);
+        assert_eq!(AnswerPrefix::anchored(15, &[(CweId(78), 3)], false).check("CWE-862 line 1"), PrefixState::Invalid);
+        assert_eq!(AnswerPrefix::anchored(15, &[], false).check("CWE-89 line 9"), PrefixState::Complete);
     }
 
     #[test]

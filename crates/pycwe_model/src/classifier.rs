@@ -196,7 +196,11 @@ impl<M: CausalLm> LmDetector<M> {
             .iter()
             .map(|u| {
                 let mut grammar = if self.anchored {
-                    AnswerPrefix::anchored(u.line_count(), &pycwe_core::anchor::anchors(u))
+                    AnswerPrefix::anchored(
+                        u.line_count(),
+                        &pycwe_core::anchor::anchors(u),
+                        pycwe_core::anchor::may_be_handler(u),
+                    )
                 } else {
                     AnswerPrefix::new(u.line_count())
                 };
