@@ -22,6 +22,7 @@ use std::sync::OnceLock;
 
 use crate::cwe::{Applicability, CweId, reportable};
 use crate::detect::UnitRequest;
+use crate::prompt::AnswerPrefix;
 use crate::python::UnitKind;
 use crate::python::chunk::identifier_words;
 
@@ -145,6 +146,12 @@ pub fn may_be_handler(request: &UnitRequest) -> bool {
             decorated || identifier_words(&request.text).contains("request")
         }
     }
+}
+
+/// The answer grammar an anchored detector holds `request` to ([`AnswerPrefix::anchored`]): the
+/// one statement of the rule, for decoding and for measuring its reach.
+pub fn grammar(request: &UnitRequest) -> AnswerPrefix {
+    AnswerPrefix::anchored(request.line_count(), &anchors(request), may_be_handler(request))
 }
 
 /// The anchors of a unit: (CWE, 1-based line of the unit as shown) for every line using a sink of a

@@ -189,18 +189,17 @@ pub fn prefilter_recall(records: &[crate::dataset::record::Record], verdicts: &[
     (total > 0).then(|| reached as f64 / total as f64)
 }
 
-/// Share of labeled (record, CWE) pairs that an anchored answer ([`crate::anchor`]) can still name
-/// on or next to one of its labeled lines (as eval's line hits count), in a piece that reached the
-/// detector: a contextual CWE in a piece that may be a handler, a local CWE in a piece with no
-/// anchors (its local answers are free), or a piece that anchors that CWE within a line of a
-/// labeled line. The ceiling anchoring puts on a detector's
-/// line hits, as the prefilter's recall is the ceiling on everything.
+/// Share of labeled (record, CWE) pairs that an anchored answer ([`crate::anchor::grammar`]) can
+/// still name on or next to one of its labeled lines (as eval's line hits count), in a piece that
+/// reached the detector. The ceiling anchoring puts on a detector's line hits, as the prefilter's
+/// recall is the ceiling on everything.
 pub fn anchor_reach(records: &[crate::dataset::record::Record], verdicts: &[FileVerdict]) -> Option<f64> {
     let (mut reached, mut total) = (0usize, 0usize);
     for (record, verdict) in records.iter().zip(verdicts) {
         for (cwe, lines) in &record.lines {
-            let Ok(cwe) = cwe.parse::<CweId>() else { continue };
-            let contextual = lookup(cwe).is_ok_and(|e| e.applicability == Applicability::Contextual);
+            if cwe.parse::<CweId>().is_err() {
+                continue;
+            }
             total += 1;
             let reachable = verdict.pieces.iter().zip(&verdict.predictions).any(|(piece, prediction)| {
                 let labeled: Vec<usize> =
@@ -208,14 +207,11 @@ pub fn anchor_reach(records: &[crate::dataset::record::Record], verdicts: &[File
                 if prediction.is_none() || labeled.is_empty() {
                     return false;
                 }
-                if contextual {
-                    return crate::anchor::may_be_handler(&piece.request);
-                }
-                let anchors = crate::anchor::anchors(&piece.request);
-                anchors.is_empty()
-                    || anchors.iter().any(|&(c, l)| {
-                        c == cwe && labeled.iter().any(|&line| (piece.file_line(l) + 1).abs_diff(line) <= 1)
-                    })
+                let grammar = crate::anchor::grammar(&piece.request);
+                (1..=piece.request.line_count()).any(|n| {
+                    labeled.iter().any(|&line| (piece.file_line(n) + 1).abs_diff(line) <= 1)
+                        && grammar.check(&format!("{cwe} line {n}")) == crate::prompt::PrefixState::Complete
+                })
             });
             reached += usize::from(reachable);
         }

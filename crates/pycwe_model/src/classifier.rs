@@ -195,15 +195,8 @@ impl<M: CausalLm> LmDetector<M> {
         let grammars: Vec<AnswerPrefix> = units
             .iter()
             .map(|u| {
-                let mut grammar = if self.anchored {
-                    AnswerPrefix::anchored(
-                        u.line_count(),
-                        &pycwe_core::anchor::anchors(u),
-                        pycwe_core::anchor::may_be_handler(u),
-                    )
-                } else {
-                    AnswerPrefix::new(u.line_count())
-                };
+                let mut grammar =
+                    if self.anchored { pycwe_core::anchor::grammar(u) } else { AnswerPrefix::new(u.line_count()) };
                 grammar.allow_reason = self.explain;
                 grammar
             })
