@@ -370,6 +370,8 @@ def main():
     ap.add_argument("--select", choices=["auc", "loss"], default="auc",
                     help="what picks `best/`: the validation decision AUC (default) or the validation loss")
     ap.add_argument("--max-minutes", type=float, help="stop (after a checkpoint) after this long")
+    ap.add_argument("--init", help="start from this adapter directory's weights (fresh optimizer and schedule); "
+                    "ignored when OUT already holds a checkpoint to resume")
     args = ap.parse_args()
 
     torch.manual_seed(args.seed)
@@ -407,6 +409,9 @@ def main():
     warmup = math.ceil(args.warmup * total)
     state = {"epoch": 0, "step": 0, "best_score": None}
     ckpt = out / "checkpoint.pt"
+    if args.init and not ckpt.exists():
+        load_adapter(model, args.init)
+        print(f"starting from {args.init}", file=sys.stderr)
     if ckpt.exists():
         saved = torch.load(ckpt, map_location=device)
         model.lora.load_state_dict(saved["lora"])
@@ -415,7 +420,7 @@ def main():
         print(f"resuming at epoch {state['epoch']}", file=sys.stderr)
     extra = {
         "trainer": "scripts/reference/train_torch.py", "epochs": args.epochs, "lr": args.lr, "batch": args.batch,
-        "batch_tokens": args.batch_tokens, "seed": args.seed, "device": torch.cuda.get_device_name() if device == "cuda" else "cpu",
+        "batch_tokens": args.batch_tokens, "seed": args.seed, "init": args.init, "device": torch.cuda.get_device_name() if device == "cuda" else "cpu",
     }
     export_best_if_last(model, spec, extra, state, out)
     started = time.time()

@@ -9,6 +9,7 @@ use super::recipes::RecipeSet;
 use super::record::{Origin, Record, Review, ReviewStatus};
 use super::review::review_pair;
 use super::split::{Split, family_split, random_split};
+use crate::cwe::CweId;
 
 #[derive(Debug, Clone, Copy)]
 pub struct BuildOptions {
@@ -105,7 +106,7 @@ pub fn build(opts: &BuildOptions, reviews: &[ReviewEntry]) -> Dataset {
         records.push(Record {
             id: vid.clone(),
             code: pair.vulnerable.code.clone(),
-            cwes: pair.cwes.iter().map(|c| c.to_string()).collect(),
+            cwes: sorted_ids(&pair.cwes),
             lines,
             explanation: pair.why_vulnerable.clone(),
             family: pair.family.clone(),
@@ -153,4 +154,11 @@ pub fn write_dataset(dataset: &Dataset, dir: &std::path::Path) -> std::io::Resul
     let json = serde_json::to_string_pretty(&dataset.card).expect("the card serializes") + "\n";
     write_atomic(&dir.join("card.json"), json.as_bytes())?;
     write_atomic(&dir.join("card.md"), card_markdown(&dataset.card).as_bytes())
+}
+
+/// A record's CWE ids as it lists them: sorted by number.
+fn sorted_ids(cwes: &[CweId]) -> Vec<String> {
+    let mut sorted = cwes.to_vec();
+    sorted.sort();
+    sorted.iter().map(|c| c.to_string()).collect()
 }

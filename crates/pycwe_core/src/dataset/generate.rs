@@ -16,6 +16,7 @@ use super::names::{Names, capitalize};
 use super::recipe::{Fix, Input, ModulePair, Recipe, Sink};
 use super::recipes::{RecipeSet, all_recipes, recipes};
 use super::scaffold::{self, FRAMEWORKS, HandlerNames, InputVar};
+use super::string_shape::{StringShape, alias_expr};
 use crate::cwe::CweId;
 
 /// A generated twin before review: the code of both sides and what the generator knows about them.
@@ -24,6 +25,7 @@ pub struct Pair {
     pub index: usize,
     pub recipe: String,
     pub version: u32,
+    /// One per sink, in sink order (`Rendered::marked_by_sink`'s order), not sorted.
     pub cwes: Vec<CweId>,
     pub family: String,
     pub framework: String,
@@ -208,8 +210,9 @@ fn multi(rng: &mut ChaCha8Rng, index: usize, a: &Recipe, b: &Recipe, wide: bool)
     let (fa, fb) = (FixChoice::draw(rng, sa), FixChoice::draw(rng, sb));
     let (vulnerable, fixed) = taint.render_twins(rng, &[(sa, fa), (sb, fb)], Flow::Direct);
     let (na, nb) = (&taint.names[0], &taint.names[1]);
-    let mut cwes = vec![a.cwe(), b.cwe()];
-    cwes.sort();
+    // In sink order, as `marked_by_sink` is: the record's labels pair them up by position (sorting
+    // here once swapped the two CWEs' lines whenever `a`'s id was the larger).
+    let cwes = vec![a.cwe(), b.cwe()];
     Pair {
         index,
         recipe: format!("multi:{}+{}", a.name(), b.name()),
@@ -340,6 +343,9 @@ struct TaintPlan {
     handler_names: HandlerNames,
     style: Style,
     fillers: Vec<usize>,
+    /// Wide sets vary how strings are built and how an input is tidied; the core set keeps the
+    /// shapes `data/top25-500` was generated with.
+    wide: bool,
 }
 
 impl TaintPlan {
@@ -392,7 +398,7 @@ impl TaintPlan {
         let mut fillers: Vec<usize> = (0..FILLERS.len()).collect();
         fillers.shuffle(rng);
         fillers.truncate(style.fillers_before + style.fillers_after);
-        Some(TaintPlan { framework, names, handler_names, style, fillers })
+        Some(TaintPlan { framework, names, handler_names, style, fillers, wide })
     }
 
     /// Renders the vulnerable and the fixed module from one plan.
@@ -408,6 +414,13 @@ impl TaintPlan {
             .map(|i| if flow == Flow::WeakCheck { weak_check(i.kind, &i.var, rng) } else { vec![] })
             .collect();
         let allow_pick: Vec<usize> = sinks.iter().map(|_| rng.random_range(0..2)).collect();
+        // Drawn once for both twins, so they still differ only by the fix.
+        let shapes: Vec<StringShape> =
+            sinks.iter().map(|_| if self.wide { StringShape::draw(rng) } else { StringShape::FString }).collect();
+        let aliases: Vec<String> = inputs
+            .iter()
+            .map(|i| if self.wide { alias_expr(rng, i.kind, &i.var) } else { format!("{}.strip()", i.var) })
+            .collect();
         let render = |fixed: bool| {
             let mut imports: BTreeSet<String> = handler.imports.iter().cloned().collect();
             let mut setup: Vec<String> = handler.setup.clone();
@@ -447,24 +460,25 @@ impl TaintPlan {
                 }
                 body.extend(weak[i].iter().cloned());
                 body.extend(guard);
+                let shaped = |n: &Names| shapes[i].apply(&n.fill(template), &[n.get("v")]);
                 match flow {
-                    Flow::Direct | Flow::WeakCheck => body.extend(names.fill(template).lines().map(String::from)),
+                    Flow::Direct | Flow::WeakCheck => body.extend(shaped(names).lines().map(String::from)),
                     Flow::Alias => {
                         let alias = format!("{var}_value");
-                        body.push(format!("{alias} = {var}.strip()"));
-                        body.extend(names.with_input_expr(&alias).fill(template).lines().map(String::from));
+                        body.push(format!("{alias} = {}", aliases[i]));
+                        body.extend(shaped(&names.with_input_expr(&alias)).lines().map(String::from));
                     }
                     Flow::Dict => {
                         // Read back into a local: a subscript inside an f-string needs Python 3.12.
                         body.push(format!("params = {{\"{var}\": {var}, \"origin\": \"api\"}}"));
                         body.push(format!("selected = params[\"{var}\"]"));
-                        body.extend(names.with_input_expr("selected").fill(template).lines().map(String::from));
+                        body.extend(shaped(&names.with_input_expr("selected")).lines().map(String::from));
                     }
                     Flow::Helper => {
                         let helper =
                             format!("_{}_{}", ["query", "run", "build", "do", "apply"][i % 5], names.get("entity"));
                         let mut def = vec![format!("def {helper}({var}):")];
-                        def.extend(indent(&names.fill(template), 1));
+                        def.extend(indent(&shaped(names), 1));
                         def.push(format!("    return {out}"));
                         defs.push(def.join("\n"));
                         body.push(format!("{out} = {helper}({var})"));
@@ -479,7 +493,7 @@ impl TaintPlan {
                             String::new(),
                             "    def run(self):".to_string(),
                         ];
-                        def.extend(indent(&names.with_input_expr(&expr).fill(template), 2));
+                        def.extend(indent(&shaped(&names.with_input_expr(&expr)), 2));
                         def.push(format!("        return {out}"));
                         defs.push(def.join("\n"));
                         body.push(format!("{out} = {class}({var}).run()"));

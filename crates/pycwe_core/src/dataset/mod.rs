@@ -16,3 +16,4 @@ pub mod review;
 pub mod scaffold;
 pub mod similarity;
 pub mod split;
+pub mod string_shape;
