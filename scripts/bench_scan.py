@@ -9,7 +9,12 @@ scans its `django/` package (or `--subtree`, e.g. `django/contrib/auth`, for a s
   with wall time and peak RSS; files, lines, units, units sent to the model and findings;
 - Bandit and Ruff (S rules) on the same tree, as time ratios.
 
-    scripts/bench_scan.py [--pycwe target/release/pycwe] [--subtree django/contrib/auth]
+    scripts/bench_scan.py [--pycwe target/release/pycwe] [--subtree django/contrib/auth] [--sample 0.1 --seed 1]
+
+`--sample F` scans a seeded random share F of the tree's `.py` files (the rest deleted from the copy)
+and estimates what the whole tree would report from the per-file counts (a mean-per-file estimate
+with a 95% interval); Bandit runs on the sample and on the whole tree, so its actual full-tree count
+checks the estimator in the same run.
 
 Prints a Markdown table on stdout (progress on stderr).
 """
@@ -17,7 +22,9 @@ Prints a Markdown table on stdout (progress on stderr).
 import argparse
 import glob
 import json
+import math
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -73,12 +80,41 @@ def pycwe_scan(pycwe, tree, cache_dir):
     return seconds, rss, json.loads(stdout)
 
 
+def sample_tree(copy, fraction, seed):
+    """Deletes all but a seeded random share of the copy's .py files; returns (kept, total) counts."""
+    files = sorted(os.path.relpath(p, copy) for p in glob.glob(os.path.join(copy, "**", "*.py"), recursive=True))
+    keep = set(random.Random(seed).sample(files, max(1, round(fraction * len(files)))))
+    for rel in files:
+        if rel not in keep:
+            os.remove(os.path.join(copy, rel))
+    return len(keep), len(files)
+
+
+def estimate_total(per_file, sampled, population):
+    """Mean-per-file estimate of a whole-tree count from a simple random sample of files, with a 95%
+    normal interval (finite-population corrected)."""
+    counts = list(per_file.values()) + [0] * (sampled - len(per_file))
+    mean = sum(counts) / sampled
+    var = sum((c - mean) ** 2 for c in counts) / max(1, sampled - 1)
+    half = 1.96 * population * math.sqrt(var / sampled * (1 - sampled / population))
+    return population * mean, max(0.0, population * mean - half), population * mean + half
+
+
+def per_file(paths):
+    counts = {}
+    for p in paths:
+        counts[p] = counts.get(p, 0) + 1
+    return counts
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pycwe", default="target/release/pycwe")
     ap.add_argument("--subtree", default="django", help="part of the sdist to scan (default: django)")
     ap.add_argument("--keep", metavar="DIR",
                     help="keep the scanned copy, the cache and each scan's JSON report in DIR (for triage)")
+    ap.add_argument("--sample", type=float, help="scan only this random share of the .py files and estimate the rest")
+    ap.add_argument("--seed", type=int, default=1, help="the sample's seed")
     args = ap.parse_args()
     pycwe = os.path.abspath(args.pycwe)
     tree = os.path.join(fetch_django(), args.subtree)
@@ -89,6 +125,12 @@ def main():
     try:
         copy = os.path.join(work, "tree")
         shutil.copytree(tree, copy)
+        sampled = None
+        if args.sample:
+            sampled = sample_tree(copy, args.sample, args.seed)
+            log(f"sample: {sampled[0]} of {sampled[1]} .py files (seed {args.seed})")
+            bandit_full_out = timed([os.path.join(bindir, "bandit"), "-q", "-f", "json", "-r", tree])[2]
+            bandit_full = len(json.loads(bandit_full_out or "{}").get("results", []))
         cache_dir = os.path.join(work, "cache")
         log("pycwe cold ...")
         cold_s, cold_rss, cold = pycwe_scan(pycwe, copy, cache_dir)
@@ -110,7 +152,8 @@ def main():
         edit_s, edit_rss, edit = pycwe_scan(pycwe, copy, cache_dir)
         log("bandit ...")
         bandit_s, bandit_rss, bandit_out, _, _ = timed([os.path.join(bindir, "bandit"), "-q", "-f", "json", "-r", copy])
-        bandit_findings = len(json.loads(bandit_out or "{}").get("results", []))
+        bandit_results = json.loads(bandit_out or "{}").get("results", [])
+        bandit_findings = len(bandit_results)
         log("ruff ...")
         ruff_s, ruff_rss, ruff_out, _, _ = timed([os.path.join(bindir, "ruff"), "check", "--no-cache", "--isolated",
                                                   "--select", "S", "--output-format", "json", "--exit-zero", copy])
@@ -120,7 +163,8 @@ def main():
             shutil.rmtree(work, ignore_errors=True)
 
     s = cold["summary"]
-    print(f"# pycwe scan benchmark: {DJANGO} `{args.subtree}`\n")
+    what = f" (random {sampled[0]} of {sampled[1]} .py files, seed {args.seed})" if sampled else ""
+    print(f"# pycwe scan benchmark: {DJANGO} `{args.subtree}`{what}\n")
     print(f"{s['files']} files, {s['lines']} lines, {s['units']} units; {s['units_judged']} sent to the model "
           f"({s['prefiltered_out']} kept back by the prefilter); detector: {cold['tool']['detector']}\n")
     print("| run | seconds | lines/s | peak RSS MiB | units judged | findings | time vs Bandit |")
@@ -140,6 +184,14 @@ def main():
     for f in cold["findings"]:
         by_cwe[f["cwe"]] = by_cwe.get(f["cwe"], 0) + 1
     print("\npycwe findings by CWE (cold): " + (", ".join(f"{k} {v}" for k, v in sorted(by_cwe.items())) or "none"))
+    if sampled:
+        k, n = sampled
+        est, lo, hi = estimate_total(per_file(os.path.relpath(f["path"], copy) if os.path.isabs(f["path"]) else f["path"]
+                                              for f in cold["findings"]), k, n)
+        b_est, b_lo, b_hi = estimate_total(per_file(b["filename"] for b in bandit_results), k, n)
+        print(f"\nWhole-tree findings estimated from the sample (mean per file x {n} files, 95% interval): "
+              f"pycwe {est:.0f} ({lo:.0f}-{hi:.0f}); Bandit {b_est:.0f} ({b_lo:.0f}-{b_hi:.0f}), "
+              f"actual Bandit count on the whole tree {bandit_full}.")
 
 
 if __name__ == "__main__":
