@@ -152,17 +152,7 @@ fn each_multi_label_sits_on_its_own_sinks_line() {
 
 /// Whether `line` is `template` with each `$slot` filled by some text.
 fn template_matches(template: &str, line: &str) -> bool {
-    let mut pieces: Vec<&str> = Vec::new();
-    let (mut start, mut from) = (0, 0);
-    while let Some(pos) = template[from..].find('$').map(|p| p + from) {
-        let len = template[pos + 1..].bytes().take_while(|b| b.is_ascii_lowercase() || *b == b'_').count();
-        if len > 0 {
-            pieces.push(&template[start..pos]);
-            start = pos + 1 + len;
-        }
-        from = pos + 1 + len; // a `$` with no slot name is literal text (a regex anchor)
-    }
-    pieces.push(&template[start..]);
+    let (pieces, _) = pycwe_core::dataset::names::split_slots(template);
     let (first, last) = (pieces[0], pieces[pieces.len() - 1]);
     if pieces.len() == 1 {
         return line == first;

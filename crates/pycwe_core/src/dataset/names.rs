@@ -125,23 +125,35 @@ impl Names {
     /// Fills every `$slot` in `template`. Panics on an unknown slot: templates are static and the
     /// generator's tests render every one of them.
     pub fn fill(&self, template: &str) -> String {
+        let (texts, slots) = split_slots(template);
         let mut out = String::with_capacity(template.len() + 32);
-        let mut rest = template;
-        while let Some(pos) = rest.find('$') {
-            out.push_str(&rest[..pos]);
-            let after = &rest[pos + 1..];
-            let len = after.bytes().take_while(|b| b.is_ascii_lowercase() || *b == b'_').count();
-            if len == 0 {
-                out.push('$'); // a literal dollar (regex anchor, shell variable in upper case)
-                rest = after;
-                continue;
+        for (i, text) in texts.iter().enumerate() {
+            out.push_str(text);
+            if let Some(slot) = slots.get(i) {
+                out.push_str(self.get(slot));
             }
-            out.push_str(self.get(&after[..len]));
-            rest = &after[len..];
         }
-        out.push_str(rest);
         out
     }
+}
+
+/// Splits a template at its `$slot`s: the literal text around them (one piece more than there are
+/// slots) and the slot names, in order. A `$` with no lowercase name after it is literal text (a
+/// regex anchor, a shell variable in upper case).
+pub fn split_slots(template: &str) -> (Vec<&str>, Vec<&str>) {
+    let (mut texts, mut slots) = (Vec::new(), Vec::new());
+    let (mut start, mut from) = (0, 0);
+    while let Some(pos) = template[from..].find('$').map(|p| p + from) {
+        let len = template[pos + 1..].bytes().take_while(|b| b.is_ascii_lowercase() || *b == b'_').count();
+        if len > 0 {
+            texts.push(&template[start..pos]);
+            slots.push(&template[pos + 1..pos + 1 + len]);
+            start = pos + 1 + len;
+        }
+        from = pos + 1 + len;
+    }
+    texts.push(&template[start..]);
+    (texts, slots)
 }
 
 /// English plural of a pool entity (`policy` -> `policies`, `address` -> `addresses`).
@@ -175,6 +187,12 @@ mod tests {
         let filled = names.fill("$cur.execute(f\"SELECT * FROM $table WHERE x = '{$v}'\")  # $ and $HOME and ^a$");
         assert!(!filled.contains("$cur") && !filled.contains("$table") && !filled.contains("$v"));
         assert!(filled.ends_with("# $ and $HOME and ^a$"), "{filled}");
+    }
+
+    #[test]
+    fn split_slots_keeps_literal_dollars_in_the_text() {
+        assert_eq!(split_slots("a $v b$ $$out_x."), (vec!["a ", " b$ $", "."], vec!["v", "out_x"]));
+        assert_eq!(split_slots("no slots"), (vec!["no slots"], vec![]));
     }
 
     #[test]
