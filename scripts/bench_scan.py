@@ -20,6 +20,7 @@ Prints a Markdown table on stdout (progress on stderr).
 """
 
 import argparse
+import collections
 import glob
 import json
 import math
@@ -100,11 +101,10 @@ def estimate_total(per_file, sampled, population):
     return population * mean, max(0.0, population * mean - half), population * mean + half
 
 
-def per_file(paths):
-    counts = {}
-    for p in paths:
-        counts[p] = counts.get(p, 0) + 1
-    return counts
+def bandit(bindir, path):
+    """Bandit on `path`: (seconds, peak RSS MiB, its results)."""
+    seconds, rss, out, _, _ = timed([os.path.join(bindir, "bandit"), "-q", "-f", "json", "-r", path])
+    return seconds, rss, json.loads(out or "{}").get("results", [])
 
 
 def main():
@@ -129,8 +129,7 @@ def main():
         if args.sample:
             sampled = sample_tree(copy, args.sample, args.seed)
             log(f"sample: {sampled[0]} of {sampled[1]} .py files (seed {args.seed})")
-            bandit_full_out = timed([os.path.join(bindir, "bandit"), "-q", "-f", "json", "-r", tree])[2]
-            bandit_full = len(json.loads(bandit_full_out or "{}").get("results", []))
+            bandit_full = len(bandit(bindir, tree)[2])
         cache_dir = os.path.join(work, "cache")
         log("pycwe cold ...")
         cold_s, cold_rss, cold = pycwe_scan(pycwe, copy, cache_dir)
@@ -151,8 +150,7 @@ def main():
         log(f"pycwe after editing {edited} ...")
         edit_s, edit_rss, edit = pycwe_scan(pycwe, copy, cache_dir)
         log("bandit ...")
-        bandit_s, bandit_rss, bandit_out, _, _ = timed([os.path.join(bindir, "bandit"), "-q", "-f", "json", "-r", copy])
-        bandit_results = json.loads(bandit_out or "{}").get("results", [])
+        bandit_s, bandit_rss, bandit_results = bandit(bindir, copy)
         bandit_findings = len(bandit_results)
         log("ruff ...")
         ruff_s, ruff_rss, ruff_out, _, _ = timed([os.path.join(bindir, "ruff"), "check", "--no-cache", "--isolated",
@@ -186,9 +184,9 @@ def main():
     print("\npycwe findings by CWE (cold): " + (", ".join(f"{k} {v}" for k, v in sorted(by_cwe.items())) or "none"))
     if sampled:
         k, n = sampled
-        est, lo, hi = estimate_total(per_file(os.path.relpath(f["path"], copy) if os.path.isabs(f["path"]) else f["path"]
+        est, lo, hi = estimate_total(collections.Counter(os.path.relpath(f["path"], copy) if os.path.isabs(f["path"]) else f["path"]
                                               for f in cold["findings"]), k, n)
-        b_est, b_lo, b_hi = estimate_total(per_file(b["filename"] for b in bandit_results), k, n)
+        b_est, b_lo, b_hi = estimate_total(collections.Counter(b["filename"] for b in bandit_results), k, n)
         print(f"\nWhole-tree findings estimated from the sample (mean per file x {n} files, 95% interval): "
               f"pycwe {est:.0f} ({lo:.0f}-{hi:.0f}); Bandit {b_est:.0f} ({b_lo:.0f}-{b_hi:.0f}), "
               f"actual Bandit count on the whole tree {bandit_full}.")
