@@ -380,6 +380,7 @@ pub enum RecipeSetArg {
     Core,
     Wide,
     NearMiss,
+    Varied,
 }
 
 impl From<RecipeSetArg> for pycwe_core::dataset::recipes::RecipeSet {
@@ -388,6 +389,7 @@ impl From<RecipeSetArg> for pycwe_core::dataset::recipes::RecipeSet {
             RecipeSetArg::Core => Self::Core,
             RecipeSetArg::Wide => Self::Wide,
             RecipeSetArg::NearMiss => Self::NearMiss,
+            RecipeSetArg::Varied => Self::Varied,
         }
     }
 }

@@ -45,7 +45,7 @@ fn every_variant_passes_review_and_cpython_parses_it() {
 fn every_multi_job_of_a_large_plan_terminates() {
     use pycwe_core::dataset::generate::{Job, allocate, generate_job};
     use pycwe_core::dataset::recipes::RecipeSet;
-    for set in [RecipeSet::Core, RecipeSet::Wide, RecipeSet::NearMiss] {
+    for set in [RecipeSet::Core, RecipeSet::Wide, RecipeSet::NearMiss, RecipeSet::Varied] {
         let jobs = allocate(1500, 7, set);
         let mut multi = 0;
         for (index, job) in jobs.iter().enumerate() {
@@ -109,6 +109,45 @@ fn only_the_near_miss_set_draws_near_miss_pairs_and_their_twins_differ_in_one_pl
             pair.vulnerable.code,
             pair.fixed.code
         );
+    }
+}
+
+/// The varied set adds partial guards and handlers that return the sink's value directly; the
+/// near-miss set draws neither, so the datasets built from it stay what they were. A direct return
+/// keeps the label on the sink, now the `return` line, in both twins.
+#[test]
+fn only_the_varied_set_returns_sinks_directly_and_draws_partial_guards() {
+    use pycwe_core::dataset::generate::generate_pairs;
+    use pycwe_core::dataset::recipes::RecipeSet;
+    let labeled_returns = |pairs: &[pycwe_core::dataset::generate::Pair]| {
+        pairs
+            .iter()
+            .filter(|p| !p.recipe.ends_with("-partial-guard"))
+            .filter(|p| {
+                let lines: Vec<&str> = p.vulnerable.code.lines().collect();
+                p.vulnerable.marked.iter().any(|&n| lines[n - 1].trim_start().starts_with("return "))
+            })
+            .count()
+    };
+    let near = generate_pairs(400, 3, RecipeSet::NearMiss);
+    assert!(!near.iter().any(|p| p.recipe.ends_with("-partial-guard")));
+    let near_returns = labeled_returns(&near);
+
+    let varied = generate_pairs(400, 3, RecipeSet::Varied);
+    let partial = varied.iter().filter(|p| p.recipe.ends_with("-partial-guard")).count();
+    assert!(partial >= 10, "{partial} partial-guard pairs of 400");
+    let varied_returns = labeled_returns(&varied);
+    assert!(varied_returns >= near_returns + 8, "labeled returns: varied {varied_returns}, near-miss {near_returns}");
+    for pair in varied.iter().filter(|p| p.cwes.len() == 1) {
+        let (v, f): (Vec<&str>, Vec<&str>) =
+            (pair.vulnerable.code.lines().collect(), pair.fixed.code.lines().collect());
+        let returns =
+            |lines: &[&str], marked: &[usize]| marked.iter().any(|&n| lines[n - 1].trim_start().starts_with("return "));
+        // A direct return rewrites the sink's line the same way in both twins (a fix that only adds
+        // a guard marks the guard, so only the vulnerable side is checked there).
+        if returns(&f, &pair.fixed.marked) {
+            assert!(returns(&v, &pair.vulnerable.marked), "{}\n{}", pair.family, pair.vulnerable.code);
+        }
     }
 }
 

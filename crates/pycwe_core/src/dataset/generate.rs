@@ -74,6 +74,20 @@ impl Flow {
 /// Share of the wide set's taint pairs written as a plain library function (when the sink fits one).
 const LIBRARY_SHARE: f64 = 0.3;
 
+/// Share of the varied set's single-sink pairs (where it fits) whose handler returns the sink's
+/// value directly.
+const DIRECT_RETURN_SHARE: f64 = 0.7;
+
+/// Where `return <sink expression>` is what real code writes: plain functions and tasks return
+/// anything; a web handler returns its HTML or its redirect as is, but wraps other results in JSON.
+fn returns_directly_fits(framework: &str, cwe: CweId) -> bool {
+    match framework {
+        "library" | "celery" | "worker" => true,
+        "flask" | "fastapi" => cwe == CweId(79) || cwe == CweId(601),
+        _ => false,
+    }
+}
+
 /// Share of pairs that combine two taint recipes in one handler (multi-CWE examples).
 const MULTI_SHARE: f64 = 0.15;
 
@@ -88,7 +102,7 @@ pub fn generate_job(job: &Job, seed: u64, index: usize, attempt: u64, set: Recip
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     rng.set_stream(index as u64 + 1 + attempt * (1 << 32));
     match job {
-        Job::Single(recipe) => single(&mut rng, index, recipe, set.is_wide()),
+        Job::Single(recipe) => single(&mut rng, index, recipe, set),
         Job::Multi(a, b) => multi(&mut rng, index, a, b, set.is_wide()),
     }
 }
@@ -126,13 +140,17 @@ pub fn allocate(pairs: usize, seed: u64, set: RecipeSet) -> Vec<Job> {
     jobs
 }
 
-fn single(rng: &mut ChaCha8Rng, index: usize, recipe: &Recipe, wide: bool) -> Pair {
+fn single(rng: &mut ChaCha8Rng, index: usize, recipe: &Recipe, set: RecipeSet) -> Pair {
     match *recipe {
         Recipe::Taint { name, version, cwe, sinks } => {
             let sink = sinks.choose(rng).expect("recipes have sinks");
-            let taint = TaintPlan::draw(rng, &[sink], None, wide);
+            let mut taint = TaintPlan::draw(rng, &[sink], None, set.is_wide());
             let flow = *Flow::ALL.choose(rng).expect("flows");
             let fix = FixChoice::draw(rng, sink);
+            // Drawn only in the sets that return directly, so every other set renders as before.
+            taint.direct_return = set.returns_directly()
+                && returns_directly_fits(taint.framework, cwe)
+                && rng.random_bool(DIRECT_RETURN_SHARE);
             let (vulnerable, fixed) = taint.render_twins(rng, &[(sink, fix)], flow);
             let names = &taint.names[0];
             Pair {
@@ -346,6 +364,9 @@ struct TaintPlan {
     /// Wide sets vary how strings are built and how an input is tidied; the core set keeps the
     /// shapes `data/top25-500` was generated with.
     wide: bool,
+    /// The handler returns the sink's value itself (`return redirect(target)`), not a result
+    /// variable through the framework's usual wrapper.
+    direct_return: bool,
 }
 
 impl TaintPlan {
@@ -398,7 +419,7 @@ impl TaintPlan {
         let mut fillers: Vec<usize> = (0..FILLERS.len()).collect();
         fillers.shuffle(rng);
         fillers.truncate(style.fillers_before + style.fillers_after);
-        Some(TaintPlan { framework, names, handler_names, style, fillers, wide })
+        Some(TaintPlan { framework, names, handler_names, style, fillers, wide, direct_return: false })
     }
 
     /// Renders the vulnerable and the fixed module from one plan.
@@ -478,8 +499,7 @@ impl TaintPlan {
                         let helper =
                             format!("_{}_{}", ["query", "run", "build", "do", "apply"][i % 5], names.get("entity"));
                         let mut def = vec![format!("def {helper}({var}):")];
-                        def.extend(indent(&shaped(names), 1));
-                        def.push(format!("    return {out}"));
+                        def.extend(indent(&self.returning(shaped(names), &out), 1));
                         defs.push(def.join("\n"));
                         body.push(format!("{out} = {helper}({var})"));
                     }
@@ -493,8 +513,7 @@ impl TaintPlan {
                             String::new(),
                             "    def run(self):".to_string(),
                         ];
-                        def.extend(indent(&shaped(&names.with_input_expr(&expr)), 2));
-                        def.push(format!("        return {out}"));
+                        def.extend(indent(&self.returning(shaped(&names.with_input_expr(&expr)), &out), 2));
                         defs.push(def.join("\n"));
                         body.push(format!("{out} = {class}({var}).run()"));
                     }
@@ -502,6 +521,10 @@ impl TaintPlan {
                 outs.push(out);
             }
             let result = if outs.len() == 1 { outs[0].clone() } else { format!("[{}]", outs.join(", ")) };
+            let mut handler = handler.clone();
+            if self.direct_return && outs.len() == 1 && return_last_assignment(&mut body, &outs[0]) {
+                handler.ret.clear();
+            }
             assemble(
                 &self.style,
                 &self.names[0],
@@ -516,6 +539,33 @@ impl TaintPlan {
             )
         };
         (render(false), render(true))
+    }
+}
+
+/// Turns the body's last statement `out = EXPR` into `return EXPR`, when the body ends with a
+/// one-line assignment to `out` at its top level; says whether it did.
+fn return_last_assignment(body: &mut [String], out: &str) -> bool {
+    let Some(last) = body.iter().rposition(|l| !l.is_empty() && !l.starts_with(' ')) else { return false };
+    let continued = body[last + 1..].iter().any(|l| !l.trim().is_empty());
+    let assignment = format!("{out} = ");
+    match body[last].strip_prefix(&assignment) {
+        Some(expr) if !continued => {
+            body[last] = format!("return {expr}");
+            true
+        }
+        _ => false,
+    }
+}
+
+impl TaintPlan {
+    /// A helper's or method's body ending by returning `out`: its last assignment returned
+    /// directly when the plan says so and the body allows it.
+    fn returning(&self, body: String, out: &str) -> String {
+        let mut lines: Vec<String> = body.lines().map(String::from).collect();
+        if !(self.direct_return && return_last_assignment(&mut lines, out)) {
+            lines.push(format!("return {out}"));
+        }
+        lines.join("\n")
     }
 }
 
@@ -862,17 +912,22 @@ pub fn render_all_variants(seed: u64) -> Vec<Pair> {
                     }
                     for fix in &fixes {
                         for flow in Flow::ALL {
-                            for framework in common_frameworks(&[sink], true) {
+                            let frameworks = common_frameworks(&[sink], true);
+                            let direct =
+                                frameworks.iter().filter(|f| returns_directly_fits(f, cwe)).map(|f| (*f, true));
+                            for (framework, direct_return) in frameworks.iter().map(|f| (*f, false)).chain(direct) {
                                 let mut rng = ChaCha8Rng::seed_from_u64(seed);
                                 rng.set_stream(out.len() as u64);
-                                let taint = TaintPlan::draw(&mut rng, &[sink], Some(framework), true);
+                                let mut taint = TaintPlan::draw(&mut rng, &[sink], Some(framework), true);
+                                taint.direct_return = direct_return;
                                 let (vulnerable, fixed) = taint.render_twins(&mut rng, &[(sink, *fix)], flow);
+                                let shape = if direct_return { "/return" } else { "" };
                                 out.push(Pair {
                                     index: out.len(),
                                     recipe: name.to_string(),
                                     version,
                                     cwes: vec![cwe],
-                                    family: format!("{name}/{}/{}", sink.name, flow.name()),
+                                    family: format!("{name}/{}/{}{shape}", sink.name, flow.name()),
                                     framework: framework.to_string(),
                                     vulnerable,
                                     fixed,

@@ -16,6 +16,7 @@ mod ldap_xpath;
 mod near_miss;
 mod open_redirect;
 mod os_command;
+mod partial_guard;
 mod path_traversal;
 mod redos;
 mod resources;
@@ -69,12 +70,16 @@ pub enum RecipeSet {
     /// Wide plus the near-miss pairs of `near_miss.rs`: a flawed guard, escape or check against a
     /// correct one, twins that differ by a token or two.
     NearMiss,
+    /// Near-miss plus the partial guards of `partial_guard.rs` (one input guarded, another not),
+    /// and handlers that return the sink's value directly (`return redirect(target)`) rather than
+    /// through a result variable.
+    Varied,
 }
 
 impl RecipeSet {
     /// Whether the set holds the wide recipes (and so draws plain library functions too).
     pub fn is_wide(&self) -> bool {
-        matches!(self, RecipeSet::Wide | RecipeSet::NearMiss)
+        matches!(self, RecipeSet::Wide | RecipeSet::NearMiss | RecipeSet::Varied)
     }
 
     /// The set's name on the command line and in a dataset card.
@@ -83,7 +88,13 @@ impl RecipeSet {
             RecipeSet::Core => "core",
             RecipeSet::Wide => "wide",
             RecipeSet::NearMiss => "near-miss",
+            RecipeSet::Varied => "varied",
         }
+    }
+
+    /// Whether a single-sink handler may return the sink's value directly.
+    pub fn returns_directly(&self) -> bool {
+        *self == RecipeSet::Varied
     }
 
     /// By reference, as serde's `skip_serializing_if` calls it.
@@ -99,10 +110,15 @@ pub fn recipes(set: RecipeSet) -> Vec<&'static Recipe> {
         RecipeSet::Core => core.collect(),
         RecipeSet::Wide => core.chain(idioms::RECIPES.iter()).collect(),
         RecipeSet::NearMiss => core.chain(idioms::RECIPES.iter()).chain(near_miss::RECIPES.iter()).collect(),
+        RecipeSet::Varied => core
+            .chain(idioms::RECIPES.iter())
+            .chain(near_miss::RECIPES.iter())
+            .chain(partial_guard::RECIPES.iter())
+            .collect(),
     }
 }
 
-/// Every recipe the generator knows (the near-miss set, the largest), in a stable order.
+/// Every recipe the generator knows (the varied set, the largest), in a stable order.
 pub fn all_recipes() -> Vec<&'static Recipe> {
-    recipes(RecipeSet::NearMiss)
+    recipes(RecipeSet::Varied)
 }
