@@ -38,6 +38,12 @@ import peers  # noqa: E402  (Bandit and Ruff, pinned, in their own venv)
 
 DJANGO = "django==5.1.15"
 CACHE = os.path.expanduser("~/.cache/pycwe/bench")
+EDIT = """
+
+def read_fixture(name):
+    with open(name, encoding="utf-8") as fh:
+        return fh.read()
+"""
 
 
 def log(msg):
@@ -139,14 +145,13 @@ def main():
             log(f"cold report kept in {work}/cold.json")
         log("pycwe warm ...")
         warm_s, warm_rss, _ = pycwe_scan(pycwe, copy, cache_dir)
-        # Edit one file that has units the model judges: change one function's body.
-        edited = None
-        for path in sorted(glob.glob(os.path.join(copy, "**", "*.py"), recursive=True)):
-            text = open(path, encoding="utf-8").read()
-            if "\n    return " in text:
-                open(path, "w", encoding="utf-8").write(text.replace("\n    return ", "\n    return  ", 1))
-                edited = os.path.relpath(path, copy)
-                break
+        # Edit one file the way a commit does, so that exactly one unit must reach the model: add a
+        # function that reads a file named by its parameter (an edit inside an existing function can
+        # land in a unit the prefilter keeps back, and then nothing is judged at all).
+        path = sorted(glob.glob(os.path.join(copy, "**", "*.py"), recursive=True))[0]
+        with open(path, "a", encoding="utf-8") as out:
+            out.write(EDIT)
+        edited = os.path.relpath(path, copy)
         log(f"pycwe after editing {edited} ...")
         edit_s, edit_rss, edit = pycwe_scan(pycwe, copy, cache_dir)
         log("bandit ...")
