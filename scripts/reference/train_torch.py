@@ -418,6 +418,16 @@ def main():
         opt.load_state_dict(saved["opt"])
         state = saved["state"]
         print(f"resuming at epoch {state['epoch']}", file=sys.stderr)
+        planned = state.get("epochs", args.epochs)
+        if planned != args.epochs:
+            # The warmup and cosine span all planned steps, so a new --epochs moves the learning rate.
+            before = learning_rate(state["step"], steps_per_epoch * planned,
+                                   math.ceil(args.warmup * steps_per_epoch * planned), args.lr)
+            after = learning_rate(state["step"], total, warmup, args.lr)
+            print(f"warning: this run was planned for {planned} epochs and resumes with --epochs {args.epochs}: the "
+                  f"learning-rate schedule now spans {args.epochs} epochs, so the rate at step {state['step']} is "
+                  f"{after:.2e}, not {before:.2e}", file=sys.stderr)
+    state["epochs"] = args.epochs
     extra = {
         "trainer": "scripts/reference/train_torch.py", "epochs": args.epochs, "lr": args.lr, "batch": args.batch,
         "batch_tokens": args.batch_tokens, "seed": args.seed, "init": args.init, "device": torch.cuda.get_device_name() if device == "cuda" else "cpu",
