@@ -422,6 +422,16 @@ impl TaintPlan {
         Some(TaintPlan { framework, names, handler_names, style, fillers, wide, direct_return: false })
     }
 
+    /// A helper's or method's body ending by returning `out`: its last assignment returned
+    /// directly when the plan says so and the body allows it.
+    fn returning(&self, body: String, out: &str) -> String {
+        let mut lines: Vec<String> = body.lines().map(String::from).collect();
+        if !(self.direct_return && return_last_assignment(&mut lines, out)) {
+            lines.push(format!("return {out}"));
+        }
+        lines.join("\n")
+    }
+
     /// Renders the vulnerable and the fixed module from one plan.
     fn render_twins(&self, rng: &mut ChaCha8Rng, sinks: &[(&Sink, FixChoice)], flow: Flow) -> (Rendered, Rendered) {
         let inputs: Vec<InputVar> = sinks
@@ -554,18 +564,6 @@ fn return_last_assignment(body: &mut [String], out: &str) -> bool {
             true
         }
         _ => false,
-    }
-}
-
-impl TaintPlan {
-    /// A helper's or method's body ending by returning `out`: its last assignment returned
-    /// directly when the plan says so and the body allows it.
-    fn returning(&self, body: String, out: &str) -> String {
-        let mut lines: Vec<String> = body.lines().map(String::from).collect();
-        if !(self.direct_return && return_last_assignment(&mut lines, out)) {
-            lines.push(format!("return {out}"));
-        }
-        lines.join("\n")
     }
 }
 
