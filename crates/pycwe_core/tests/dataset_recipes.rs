@@ -117,17 +117,15 @@ fn only_the_near_miss_set_draws_near_miss_pairs_and_their_twins_differ_in_one_pl
 /// keeps the label on the sink, now the `return` line, in both twins.
 #[test]
 fn only_the_varied_set_returns_sinks_directly_and_draws_partial_guards() {
+    use pycwe_core::dataset::generate::Rendered;
     use pycwe_core::dataset::generate::generate_pairs;
     use pycwe_core::dataset::recipes::RecipeSet;
+    let marks_a_return = |side: &Rendered| {
+        let lines: Vec<&str> = side.code.lines().collect();
+        side.marked.iter().any(|&n| lines[n - 1].trim_start().starts_with("return "))
+    };
     let labeled_returns = |pairs: &[pycwe_core::dataset::generate::Pair]| {
-        pairs
-            .iter()
-            .filter(|p| !p.recipe.ends_with("-partial-guard"))
-            .filter(|p| {
-                let lines: Vec<&str> = p.vulnerable.code.lines().collect();
-                p.vulnerable.marked.iter().any(|&n| lines[n - 1].trim_start().starts_with("return "))
-            })
-            .count()
+        pairs.iter().filter(|p| !p.recipe.ends_with("-partial-guard")).filter(|p| marks_a_return(&p.vulnerable)).count()
     };
     let near = generate_pairs(400, 3, RecipeSet::NearMiss);
     assert!(!near.iter().any(|p| p.recipe.ends_with("-partial-guard")));
@@ -139,14 +137,10 @@ fn only_the_varied_set_returns_sinks_directly_and_draws_partial_guards() {
     let varied_returns = labeled_returns(&varied);
     assert!(varied_returns >= near_returns + 8, "labeled returns: varied {varied_returns}, near-miss {near_returns}");
     for pair in varied.iter().filter(|p| p.cwes.len() == 1) {
-        let (v, f): (Vec<&str>, Vec<&str>) =
-            (pair.vulnerable.code.lines().collect(), pair.fixed.code.lines().collect());
-        let returns =
-            |lines: &[&str], marked: &[usize]| marked.iter().any(|&n| lines[n - 1].trim_start().starts_with("return "));
         // A direct return rewrites the sink's line the same way in both twins (a fix that only adds
         // a guard marks the guard, so only the vulnerable side is checked there).
-        if returns(&f, &pair.fixed.marked) {
-            assert!(returns(&v, &pair.vulnerable.marked), "{}\n{}", pair.family, pair.vulnerable.code);
+        if marks_a_return(&pair.fixed) {
+            assert!(marks_a_return(&pair.vulnerable), "{}\n{}", pair.family, pair.vulnerable.code);
         }
     }
 }
