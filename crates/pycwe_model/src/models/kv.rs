@@ -210,7 +210,8 @@ impl KvCache {
 
     /// Appends this step's keys and values `[B, heads, t, d]` of `layer` and returns all of them
     /// (views of the cache's buffers). `in_place` (inference only) writes into spare capacity,
-    /// growing it by doubling; otherwise the step's tensors are concatenated, keeping the graph.
+    /// growing it by [`DECODE_HEADROOM`] slots at a time; otherwise the step's tensors are
+    /// concatenated, keeping the graph.
     pub(crate) fn extend(&mut self, layer: usize, k: Tensor, v: Tensor, in_place: bool) -> Result<(Tensor, Tensor)> {
         let t = k.dim(2)?;
         let Some(mut l) = self.layers[layer].take() else {
@@ -220,7 +221,7 @@ impl KvCache {
         if in_place {
             let capacity = l.k.dim(2)?;
             if l.len + t > capacity {
-                let grown = (l.len + t).max(2 * capacity);
+                let grown = (l.len + t).max(capacity + DECODE_HEADROOM);
                 let grow = |buf: &Tensor| -> Result<Tensor> {
                     let (b, h, _, d) = buf.dims4()?;
                     let spare = Tensor::zeros((b, h, grown - l.len, d), buf.dtype(), buf.device())?;
@@ -243,6 +244,19 @@ impl KvCache {
     }
 }
 
+/// Key slots an in-place cache grows by when a step does not fit. Not doubling: after a prefill of
+/// `t` tokens per row, doubling reserved another `t` slots in every row of every layer (310 MB for
+/// 8 rows of 420 tokens with SmolLM2) for answers that are a few tokens long; growing by a fixed
+/// step copies the cache once per that many decode steps instead.
+pub(crate) const DECODE_HEADROOM: usize = 32;
+
+/// Inference attention works on at most this many bytes of scores at a time: a batch's scores
+/// `[B, heads, T, P + S]` are computed for a few rows (or, for one long row, one key head) at a
+/// time, since every row and head attends independently. Without it, 8 rows of 420 tokens after
+/// SmolLM2's shared prefix held ~110 MB per score tensor, five of them alive at once, the bulk of
+/// a scan's peak memory.
+const ATTEND_CHUNK_BYTES: usize = 16 << 20;
+
 /// Scaled dot-product attention for `q` `[B, kv_heads, group * T, d]` (the `group` query heads
 /// that share a key head stacked along the rows, `group` 1 without grouped-query attention) over
 /// each row's own keys and values `k`, `v` `[B, kv_heads, S, d]` under the additive mask `bias`
@@ -254,6 +268,77 @@ impl KvCache {
 /// prefix's and the row's scores together, so the result is exactly attention over the
 /// concatenation.
 pub(crate) fn attend(
+    q: &Tensor,
+    k: &Tensor,
+    v: &Tensor,
+    bias: &Tensor,
+    group: usize,
+    shared: Option<&(Tensor, Tensor)>,
+    mode: Mode,
+) -> Result<Tensor> {
+    match mode {
+        // Training keeps one graph over the whole batch (its batches are budgeted in tokens).
+        Mode::Train => attend_all(q, k, v, bias, group, shared, mode),
+        Mode::Infer => attend_in_chunks(q, k, v, bias, group, shared, ATTEND_CHUNK_BYTES),
+    }
+}
+
+/// [`attend`] for inference, a few rows (or one row's key heads one at a time) per product, so the
+/// score tensors stay near `budget` bytes; the result is the same as attending to all at once.
+fn attend_in_chunks(
+    q: &Tensor,
+    k: &Tensor,
+    v: &Tensor,
+    bias: &Tensor,
+    group: usize,
+    shared: Option<&(Tensor, Tensor)>,
+    budget: usize,
+) -> Result<Tensor> {
+    let (b, nkv, rows, _) = q.dims4()?;
+    let keys = k.dim(2)? + shared.map_or(Ok(0), |(pk, _)| pk.dim(2))?;
+    let per_head = rows * keys * std::mem::size_of::<f32>();
+    let per_row = nkv * per_head;
+    if b * per_row <= budget || (b == 1 && nkv == 1) {
+        return attend_all(q, k, v, bias, group, shared, Mode::Infer);
+    }
+    let mut parts = Vec::new();
+    if b > 1 {
+        let step = (budget / per_row).clamp(1, b);
+        for start in (0..b).step_by(step) {
+            let n = step.min(b - start);
+            let rows_of = |t: &Tensor| t.narrow(0, start, n);
+            parts.push(attend_in_chunks(
+                &rows_of(q)?,
+                &rows_of(k)?,
+                &rows_of(v)?,
+                &rows_of(bias)?,
+                group,
+                shared,
+                budget,
+            )?);
+        }
+        return Tensor::cat(&parts, 0);
+    }
+    for head in 0..nkv {
+        let head_of = |t: &Tensor| t.narrow(1, head, 1);
+        let shared_head = match shared {
+            Some((pk, pv)) => Some((head_of(pk)?, head_of(pv)?)),
+            None => None,
+        };
+        parts.push(attend_all(
+            &head_of(q)?,
+            &head_of(k)?,
+            &head_of(v)?,
+            bias,
+            group,
+            shared_head.as_ref(),
+            Mode::Infer,
+        )?);
+    }
+    Tensor::cat(&parts, 1)
+}
+
+fn attend_all(
     q: &Tensor,
     k: &Tensor,
     v: &Tensor,
@@ -300,7 +385,7 @@ mod tests {
     fn in_place_appends_grow_the_buffer_and_never_write_into_a_repeated_original() {
         let mut prefix = KvCache::new(1, 1);
         prefix.extend(0, slots(1, 2, 1.0), slots(1, 2, 1.0), true).unwrap();
-        // Grows to capacity 4 with 3 slots filled: spare room a copy could scribble into.
+        // Grows by DECODE_HEADROOM with 3 slots filled: spare room a copy could scribble into.
         let (k, _) = prefix.extend(0, slots(1, 1, 2.0), slots(1, 1, 2.0), true).unwrap();
         assert_eq!(k.dims(), &[1, 1, 3, 2]);
         assert_eq!(all(&prefix), [1.0, 1.0, 1.0, 1.0, 2.0, 2.0]);
@@ -319,5 +404,41 @@ mod tests {
         c.extend(0, slots(1, 2, 1.0), slots(1, 2, 1.0), false).unwrap();
         c.extend(0, slots(1, 1, 2.0), slots(1, 1, 2.0), false).unwrap();
         assert_eq!(all(&c), [1.0, 1.0, 1.0, 1.0, 2.0, 2.0]);
+    }
+
+    #[test]
+    fn attention_in_chunks_of_rows_or_heads_equals_attention_over_the_whole_batch() {
+        let dev = Device::Cpu;
+        let (b, nkv, group, t, s, p, d) = (3, 2, 3, 4, 6, 5, 8);
+        let q = Tensor::randn(0f32, 1.0, (b, nkv, group * t, d), &dev).unwrap();
+        let k = Tensor::randn(0f32, 1.0, (b, nkv, s, d), &dev).unwrap();
+        let v = Tensor::randn(0f32, 1.0, (b, nkv, s, d), &dev).unwrap();
+        let shared = (
+            Tensor::randn(0f32, 1.0, (1, nkv, p, d), &dev).unwrap(),
+            Tensor::randn(0f32, 1.0, (1, nkv, p, d), &dev).unwrap(),
+        );
+        // Causal over the last t slots, and row 1's first two slots are padding.
+        let mut bias = vec![0f32; b * t * s];
+        for r in 0..b {
+            for i in 0..t {
+                for j in 0..s {
+                    if j > s - t + i || (r == 1 && j < 2) {
+                        bias[(r * t + i) * s + j] = f32::NEG_INFINITY;
+                    }
+                }
+            }
+        }
+        let bias = Tensor::from_vec(bias, (b, 1, t, s), &dev).unwrap();
+        let per_row = nkv * group * t * (s + p) * 4;
+        for shared in [None, Some(&shared)] {
+            let whole = attend_all(&q, &k, &v, &bias, group, shared, Mode::Infer).unwrap();
+            // Everything at once, two rows then one, one row at a time, one key head at a time.
+            for budget in [usize::MAX, 2 * per_row, per_row, 1] {
+                let chunked = attend_in_chunks(&q, &k, &v, &bias, group, shared, budget).unwrap();
+                assert_eq!(chunked.dims(), whole.dims());
+                let diff = (&chunked - &whole).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
+                assert!(diff < 1e-5, "budget {budget}, shared {}: differs by {diff}", shared.is_some());
+            }
+        }
     }
 }
