@@ -16,11 +16,17 @@
 //!
 //! Contextual weaknesses (access control, CSRF) are the handler's: they anchor to units that can be
 //! one ([`may_be_handler`]), never to a plain helper or module code.
+//!
+//! A unit with no anchor at all may name any local weakness on any line while decoding (so that a
+//! weakness whose sink the catalog does not know can still be reported), but a finding there keeps
+//! only if the catalog has no sink for its weakness ([`evidenced`]): naming SQL injection in code
+//! that runs no SQL call the catalog knows is a guess, and on mature code (Django) such guesses
+//! were most of the findings (docs/RESULTS.md, "Scan speed").
 
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
-use crate::cwe::{Applicability, CweId, reportable};
+use crate::cwe::{Applicability, CweId, lookup, reportable};
 use crate::detect::UnitRequest;
 use crate::prompt::AnswerPrefix;
 use crate::python::UnitKind;
@@ -143,8 +149,56 @@ pub fn may_be_handler(request: &UnitRequest) -> bool {
                 .map(str::trim_start)
                 .take_while(|l| !l.starts_with("def ") && !l.starts_with("async def "))
                 .any(|l| l.starts_with('@'));
-            decorated || identifier_words(&request.text).contains("request")
+            decorated || touches_request(request)
         }
+    }
+}
+
+fn touches_request(request: &UnitRequest) -> bool {
+    identifier_words(&request.text).contains("request")
+}
+
+/// A unit that [`may_be_handler`] lets decode an access-control weakness but that no framework
+/// routes to: a private method (`_key_to_file`) that does not touch `request` is a helper.
+fn private_helper(request: &UnitRequest) -> bool {
+    request.kind == UnitKind::Method && is_private(&request.name) && !touches_request(request)
+}
+
+/// `_name` but not `__name__`, for a unit name that may be qualified (`Class._name`).
+fn is_private(name: &str) -> bool {
+    let last = name.rsplit('.').next().unwrap_or(name);
+    last.starts_with('_') && !(last.starts_with("__") && last.ends_with("__"))
+}
+
+/// Whether the catalog knows a sink of `cwe` that anchoring can find on a line.
+pub fn anchorable(cwe: CweId) -> bool {
+    patterns().iter().any(|(id, _)| *id == cwe)
+}
+
+/// Local weaknesses that exist only where one of a few well-known calls runs (a command, a query, a
+/// directory search, a parser, a fetch, a template engine, a random or hash or TLS call, a log or
+/// header write), so that naming one in a unit making none of those calls is a guess. Not here:
+/// weaknesses spread over ordinary code (path traversal in any file access, XSS in any HTML string,
+/// exposure, hard-coded secrets, resource limits, redirects, regexes, uploads), which real fixes
+/// often label on lines the catalog's sinks do not cover.
+const SINK_BOUND: &[u32] = &[77, 78, 89, 90, 94, 113, 117, 295, 327, 328, 338, 377, 502, 611, 643, 918, 1336];
+
+/// Whether an anchored answer may keep a finding of `cwe` in `request`: a contextual weakness in a
+/// unit that can be a handler and is not a private helper; a sink-bound local one ([`SINK_BOUND`])
+/// only in a unit that uses one of its sinks (the grammar then put the finding on such a line); any
+/// other local one.
+///
+/// A filter on what was decoded, not a narrower grammar, on purpose: the grammar renormalises the
+/// model's belief over what it allows, so forbidding an id moves its mass onto the ids left. Holding
+/// private methods to no access-control ids while decoding turned three Django helpers' guesses into
+/// path-traversal findings on their `os.path.join` lines (docs/RESULTS.md, "Scan speed").
+pub fn evidenced(request: &UnitRequest, cwe: CweId) -> bool {
+    match lookup(cwe).map(|e| e.applicability) {
+        Ok(Applicability::Contextual) => may_be_handler(request) && !private_helper(request),
+        Ok(Applicability::Local) => {
+            !(SINK_BOUND.contains(&cwe.0) && anchorable(cwe)) || anchors(request).iter().any(|(id, _)| *id == cwe)
+        }
+        _ => false,
     }
 }
 
@@ -244,6 +298,35 @@ mod tests {
         assert!(may_be_handler(&helper));
         helper.kind = UnitKind::Module;
         assert!(!may_be_handler(&helper));
+    }
+
+    #[test]
+    fn a_local_weakness_the_catalog_can_anchor_needs_its_sink_in_the_unit() {
+        let sql = request("def f(db, name):\n    return db.execute(\"SELECT \" + name)\n", &[]);
+        let plain = request("def f(name):\n    return \"nonexistent field '%s'\" % name\n", &[]);
+        let (sqli, ldap) = (CweId(89), CweId(90));
+        assert!(anchorable(sqli) && anchorable(ldap));
+        assert!(evidenced(&sql, sqli));
+        assert!(!evidenced(&plain, sqli) && !evidenced(&sql, ldap));
+        // Every local weakness in the catalog has a sink to look for, so an anchor-free unit reports
+        // none (a weakness added without one would stay reportable anywhere: revisit this then).
+        let unanchorable: Vec<CweId> = reportable()
+            .filter(|e| e.applicability == Applicability::Local && !anchorable(e.id))
+            .map(|e| e.id)
+            .collect();
+        assert!(unanchorable.is_empty(), "{unanchorable:?}");
+        // Access control is the handler's, and a private method is a helper unless it reads `request`.
+        let idor = CweId(639);
+        assert!(!evidenced(&plain, idor));
+        assert!(evidenced(&request("@app.get(\"/x\")\ndef f(name):\n    return name\n", &[]), idor));
+        let mut method = request("def _key_to_file(self, key):\n    return key\n", &[]);
+        (method.kind, method.name) = (UnitKind::Method, "Cache._key_to_file".into());
+        assert!(may_be_handler(&method) && !evidenced(&method, idor));
+        method.text = "def _key_to_file(self, key):\n    return request.args[key]\n".into();
+        assert!(evidenced(&method, idor));
+        method.name = "Cache.__call__".into();
+        method.text = "def __call__(self, key):\n    return key\n".into();
+        assert!(evidenced(&method, idor));
     }
 
     #[test]

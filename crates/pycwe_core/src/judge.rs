@@ -189,22 +189,20 @@ pub fn prefilter_recall(records: &[crate::dataset::record::Record], verdicts: &[
     (total > 0).then(|| reached as f64 / total as f64)
 }
 
-/// Share of labeled (record, CWE) pairs that an anchored answer ([`crate::anchor::grammar`]) can
-/// still name on or next to one of its labeled lines (as eval's line hits count), in a piece that
-/// reached the detector. The ceiling anchoring puts on a detector's line hits, as the prefilter's
+/// Share of labeled (record, CWE) pairs that an anchored answer ([`crate::anchor::grammar`], and
+/// [`crate::anchor::evidenced`] for what it keeps) can still name on or next to one of its labeled
+/// lines (as eval's line hits count), in a piece that reached the detector. The ceiling anchoring puts on a detector's line hits, as the prefilter's
 /// recall is the ceiling on everything.
 pub fn anchor_reach(records: &[crate::dataset::record::Record], verdicts: &[FileVerdict]) -> Option<f64> {
     let (mut reached, mut total) = (0usize, 0usize);
     for (record, verdict) in records.iter().zip(verdicts) {
         for (cwe, lines) in &record.lines {
-            if cwe.parse::<CweId>().is_err() {
-                continue;
-            }
+            let Ok(id) = cwe.parse::<CweId>() else { continue };
             total += 1;
             let reachable = verdict.pieces.iter().zip(&verdict.predictions).any(|(piece, prediction)| {
                 let labeled: Vec<usize> =
                     lines.iter().copied().filter(|l| piece.file_lines.contains(&l.saturating_sub(1))).collect();
-                if prediction.is_none() || labeled.is_empty() {
+                if prediction.is_none() || labeled.is_empty() || !crate::anchor::evidenced(&piece.request, id) {
                     return false;
                 }
                 let grammar = crate::anchor::grammar(&piece.request);

@@ -52,7 +52,10 @@ fn anchoring_still_lets_most_labeled_lines_of_real_code_be_named() {
     let recall = prefilter_recall(&vulnerable, &verdicts).unwrap();
     eprintln!("real-code pairs: anchor reach {:.1}% (prefilter recall {:.1}%)", 100.0 * reach, 100.0 * recall);
     assert!(reach <= recall);
-    assert!(reach >= 0.80, "anchor reach on real code {reach:.3}");
+    // 81.5% before sink-bound weaknesses needed their sink in the unit (decode v3); what that rule
+    // gives up are library internals such as Django's SQL compilers (`KeyTransform.as_sql`, no
+    // `.execute` in sight) and Jinja's sandbox: 22 labels, docs/RESULTS.md "Anchored answers".
+    assert!(reach >= 0.50, "anchor reach on real code {reach:.3}");
 }
 
 #[test]

@@ -250,14 +250,16 @@ impl<M: CausalLm> LmDetector<M> {
             .iter()
             .enumerate()
             .map(|(r, unit)| {
-                let mut items = parse_answer(&text[r], unit.line_count()).map_err(err)?;
-                // A repeated finding says nothing new (small models loop).
-                let mut seen = std::collections::HashSet::new();
-                items.retain(|i| seen.insert((i.cwe, i.line)));
+                let items = parse_answer(&text[r], unit.line_count()).map_err(err)?;
                 let id_conf = id_confidences(&token_probs[r]);
+                // A repeated finding says nothing new (small models loop); an anchored answer keeps
+                // only findings with evidence in the unit (`anchor::evidenced`).
+                let mut seen = std::collections::HashSet::new();
                 let findings = items
                     .into_iter()
                     .enumerate()
+                    .filter(|(_, item)| seen.insert((item.cwe, item.line)))
+                    .filter(|(_, item)| !self.anchored || pycwe_core::anchor::evidenced(unit, item.cwe))
                     .map(|(i, item)| UnitFinding {
                         cwe: item.cwe,
                         line: item.line,
