@@ -18,10 +18,10 @@
 //! one ([`may_be_handler`]), never to a plain helper or module code.
 //!
 //! A unit with no anchor at all may name any local weakness on any line while decoding (so that a
-//! weakness whose sink the catalog does not know can still be reported), but a finding there keeps
-//! only if the catalog has no sink for its weakness ([`evidenced`]): naming SQL injection in code
-//! that runs no SQL call the catalog knows is a guess, and on mature code (Django) such guesses
-//! were most of the findings (docs/RESULTS.md, "Scan speed").
+//! weakness whose sink the catalog does not know can still be reported), but a finding of a
+//! sink-bound weakness (SQL, LDAP, commands, fetches, ...) keeps only in a unit that makes one of
+//! its calls ([`evidenced`]): naming SQL injection in code that runs no SQL call is a guess, and on
+//! mature code (Django) such guesses were most of the findings (docs/RESULTS.md, "Scan speed").
 
 use std::collections::BTreeSet;
 use std::sync::OnceLock;

@@ -191,8 +191,8 @@ pub fn prefilter_recall(records: &[crate::dataset::record::Record], verdicts: &[
 
 /// Share of labeled (record, CWE) pairs that an anchored answer ([`crate::anchor::grammar`], and
 /// [`crate::anchor::evidenced`] for what it keeps) can still name on or next to one of its labeled
-/// lines (as eval's line hits count), in a piece that reached the detector. The ceiling anchoring puts on a detector's line hits, as the prefilter's
-/// recall is the ceiling on everything.
+/// lines (as eval's line hits count), in a piece that reached the detector. The ceiling anchoring
+/// puts on a detector's line hits, as the prefilter's recall is the ceiling on everything.
 pub fn anchor_reach(records: &[crate::dataset::record::Record], verdicts: &[FileVerdict]) -> Option<f64> {
     let (mut reached, mut total) = (0usize, 0usize);
     for (record, verdict) in records.iter().zip(verdicts) {

@@ -245,9 +245,9 @@ impl KvCache {
 }
 
 /// Key slots an in-place cache grows by when a step does not fit. Not doubling: after a prefill of
-/// `t` tokens per row, doubling reserved another `t` slots in every row of every layer (310 MB for
-/// 8 rows of 420 tokens with SmolLM2) for answers that are a few tokens long; growing by a fixed
-/// step copies the cache once per that many decode steps instead.
+/// `t` tokens per row, doubling reserved another `t` slots in every row of every layer (~155 MB
+/// more for 8 rows of 420 tokens with SmolLM2) for answers that are a few tokens long; growing by
+/// a fixed step copies the cache once per that many decode steps instead.
 pub(crate) const DECODE_HEADROOM: usize = 32;
 
 /// Inference attention works on at most this many bytes of scores at a time: a batch's scores
