@@ -252,21 +252,7 @@ impl<M: CausalLm> LmDetector<M> {
             .map(|(r, unit)| {
                 let items = parse_answer(&text[r], unit.line_count()).map_err(err)?;
                 let id_conf = id_confidences(&token_probs[r]);
-                // A repeated finding says nothing new (small models loop); an anchored answer keeps
-                // only findings with evidence in the unit (`anchor::evidenced`).
-                let mut seen = std::collections::HashSet::new();
-                let findings = items
-                    .into_iter()
-                    .enumerate()
-                    .filter(|(_, item)| seen.insert((item.cwe, item.line)))
-                    .filter(|(_, item)| !self.anchored || pycwe_core::anchor::evidenced(unit, item.cwe))
-                    .map(|(i, item)| UnitFinding {
-                        cwe: item.cwe,
-                        line: item.line,
-                        confidence: p_vulnerable[r] * id_conf.get(i).copied().unwrap_or(1.0),
-                        reason: item.reason,
-                    })
-                    .collect();
+                let findings = unit_findings(items, &id_conf, p_vulnerable[r], self.anchored.then_some(unit));
                 Ok(Prediction { findings, answer: text[r].clone(), p_vulnerable: p_vulnerable[r] })
             })
             .collect()
@@ -314,6 +300,31 @@ fn start_mass(logits: &[f32], allowed: &[u32], vocab: &AnswerVocab) -> f32 {
         }
     }
     if total > 0.0 { finding / total } else { 0.0 }
+}
+
+/// A decoded answer's findings: `id_conf[i]` is the probability of the `i`-th answer item's id
+/// tokens (in answer order, repeats included). A repeated finding says nothing new (small models
+/// loop); an anchored answer (`anchored_to` the unit) keeps only findings with evidence in the unit
+/// (`anchor::evidenced`).
+fn unit_findings(
+    items: Vec<pycwe_core::prompt::AnswerItem>,
+    id_conf: &[f32],
+    p_vulnerable: f32,
+    anchored_to: Option<&UnitRequest>,
+) -> Vec<UnitFinding> {
+    let mut seen = std::collections::HashSet::new();
+    items
+        .into_iter()
+        .enumerate()
+        .filter(|(_, item)| seen.insert((item.cwe, item.line)))
+        .filter(|(_, item)| anchored_to.is_none_or(|unit| pycwe_core::anchor::evidenced(unit, item.cwe)))
+        .map(|(i, item)| UnitFinding {
+            cwe: item.cwe,
+            line: item.line,
+            confidence: p_vulnerable * id_conf.get(i).copied().unwrap_or(1.0),
+            reason: item.reason,
+        })
+        .collect()
 }
 
 /// The first tokens left once the decision is taken: those that start a finding, or the others.
@@ -392,6 +403,31 @@ impl<M: CausalLm> Detector for LmDetector<M> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn findings_drop_repeats_and_unevidenced_ids_and_keep_each_items_own_confidence() {
+        use pycwe_core::cwe::CweId;
+        use pycwe_core::prompt::AnswerItem;
+        let item = |cwe: u32, line: usize| AnswerItem { cwe: CweId(cwe), line, reason: None };
+        // SQL on the `execute` line, the same again, then LDAP, which the unit gives no call for.
+        let items = vec![item(89, 2), item(89, 2), item(90, 1), item(22, 1)];
+        let id_conf = [0.9, 0.8, 0.7, 0.5];
+        let unit = UnitRequest {
+            kind: pycwe_core::python::UnitKind::Function,
+            name: "f".into(),
+            text: "def f(db, name):\n    return db.execute(\"SELECT \" + name)\n".into(),
+            imports: Vec::new(),
+            class_headers: Vec::new(),
+        };
+        let got = |anchored| -> Vec<(u32, usize, f32)> {
+            unit_findings(items.clone(), &id_conf, 0.5, anchored)
+                .into_iter()
+                .map(|f| (f.cwe.0, f.line, f.confidence))
+                .collect()
+        };
+        assert_eq!(got(None), vec![(89, 2, 0.45), (90, 1, 0.35), (22, 1, 0.25)]);
+        assert_eq!(got(Some(&unit)), vec![(89, 2, 0.45), (22, 1, 0.25)]);
+    }
 
     #[test]
     fn the_decision_keeps_only_the_chosen_kind_of_first_token() {
