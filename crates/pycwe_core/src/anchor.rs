@@ -158,16 +158,62 @@ fn touches_request(request: &UnitRequest) -> bool {
     identifier_words(&request.text).contains("request")
 }
 
-/// A unit that [`may_be_handler`] lets decode an access-control weakness but that no framework
-/// routes to: a private method (`_key_to_file`) that does not touch `request` is a helper.
-fn private_helper(request: &UnitRequest) -> bool {
-    request.kind == UnitKind::Method && is_private(&request.name) && !touches_request(request)
-}
+/// Method names frameworks route requests to (Django and Flask class-based views, DRF viewsets).
+const HANDLER_METHODS: &[&str] = &[
+    "get",
+    "post",
+    "put",
+    "patch",
+    "delete",
+    "head",
+    "options",
+    "dispatch",
+    "list",
+    "create",
+    "retrieve",
+    "update",
+    "partial_update",
+    "destroy",
+];
 
-/// `_name` but not `__name__`, for a unit name that may be qualified (`Class._name`).
-fn is_private(name: &str) -> bool {
-    let last = name.rsplit('.').next().unwrap_or(name);
-    last.starts_with('_') && !(last.starts_with("__") && last.ends_with("__"))
+/// Decorator text that routes a request to a function or guards one.
+const HANDLER_DECORATORS: &[&str] = &[
+    "route",
+    ".get(",
+    ".post(",
+    ".put(",
+    ".patch(",
+    ".delete(",
+    ".websocket(",
+    "api_view",
+    "action(",
+    "login",
+    "permission",
+    "csrf",
+    "require",
+    "auth",
+];
+
+/// Class-name words of views and handlers.
+const HANDLER_CLASSES: &[&str] = &["View", "Handler", "Resource", "Endpoint", "Consumer", "Controller", "Admin"];
+
+/// Whether a unit [`may_be_handler`] lets decode an access-control weakness also shows that it
+/// handles a request, which such a finding needs to be kept: it reads `request`, carries a route or
+/// auth decorator, is a method named for what frameworks route to (`get`, `post`, `list`, ...), or
+/// is a view or handler class. Any method may be a handler while decoding; on Django most methods
+/// are not, and access-control guesses on them (`DatabaseCache.get_many`, `HashedFilesMixin.__init__`,
+/// a private `_key_to_file`) were most of its findings (docs/RESULTS.md, "Scan speed").
+fn handles_request(request: &UnitRequest) -> bool {
+    let mut lines = request.text.lines().map(str::trim_start);
+    let decorators: Vec<&str> = lines.by_ref().take_while(|l| l.starts_with('@')).collect();
+    let first = request.text.lines().map(str::trim_start).nth(decorators.len()).unwrap_or("");
+    let method = request.name.rsplit('.').next().unwrap_or(&request.name);
+    touches_request(request)
+        || decorators.iter().any(|l| HANDLER_DECORATORS.iter().any(|d| l.to_lowercase().contains(d)))
+        || (request.kind == UnitKind::Method && HANDLER_METHODS.contains(&method))
+        || (request.kind == UnitKind::Class
+            && first.starts_with("class ")
+            && HANDLER_CLASSES.iter().any(|w| first.contains(w)))
 }
 
 /// Whether the catalog knows a sink of `cwe` that anchoring can find on a line.
@@ -184,7 +230,7 @@ pub fn anchorable(cwe: CweId) -> bool {
 const SINK_BOUND: &[u32] = &[77, 78, 89, 90, 94, 113, 117, 295, 327, 328, 338, 377, 502, 611, 643, 918, 1336];
 
 /// Whether an anchored answer may keep a finding of `cwe` in `request`: a contextual weakness in a
-/// unit that can be a handler and is not a private helper; a sink-bound local one ([`SINK_BOUND`])
+/// unit that can be a handler and shows it handles a request; a sink-bound local one ([`SINK_BOUND`])
 /// only in a unit that uses one of its sinks (the grammar then put the finding on such a line); any
 /// other local one.
 ///
@@ -194,7 +240,7 @@ const SINK_BOUND: &[u32] = &[77, 78, 89, 90, 94, 113, 117, 295, 327, 328, 338, 3
 /// path-traversal findings on their `os.path.join` lines (docs/RESULTS.md, "Scan speed").
 pub fn evidenced(request: &UnitRequest, cwe: CweId) -> bool {
     match lookup(cwe).map(|e| e.applicability) {
-        Ok(Applicability::Contextual) => may_be_handler(request) && !private_helper(request),
+        Ok(Applicability::Contextual) => may_be_handler(request) && handles_request(request),
         Ok(Applicability::Local) => {
             !(SINK_BOUND.contains(&cwe.0) && anchorable(cwe)) || anchors(request).iter().any(|(id, _)| *id == cwe)
         }
@@ -315,18 +361,24 @@ mod tests {
             .map(|e| e.id)
             .collect();
         assert!(unanchorable.is_empty(), "{unanchorable:?}");
-        // Access control is the handler's, and a private method is a helper unless it reads `request`.
+        // Access control is the handler's, and a unit must show that it handles a request.
         let idor = CweId(639);
         assert!(!evidenced(&plain, idor));
         assert!(evidenced(&request("@app.get(\"/x\")\ndef f(name):\n    return name\n", &[]), idor));
-        let mut method = request("def _key_to_file(self, key):\n    return key\n", &[]);
-        (method.kind, method.name) = (UnitKind::Method, "Cache._key_to_file".into());
+        assert!(evidenced(&request("@login_required\ndef f(name):\n    return name\n", &[]), idor));
+        assert!(!evidenced(&request("@register.filter\ndef title(value):\n    return value\n", &[]), idor));
+        let mut method = request("def get_many(self, keys):\n    return keys\n", &[]);
+        (method.kind, method.name) = (UnitKind::Method, "DatabaseCache.get_many".into());
         assert!(may_be_handler(&method) && !evidenced(&method, idor));
-        method.text = "def _key_to_file(self, key):\n    return request.args[key]\n".into();
+        method.text = "def get_many(self, keys):\n    return self.request.GET.getlist(keys)\n".into();
         assert!(evidenced(&method, idor));
-        method.name = "Cache.__call__".into();
-        method.text = "def __call__(self, key):\n    return key\n".into();
+        (method.name, method.text) = ("OrderView.get".into(), "def get(self, pk):\n    return pk\n".into());
         assert!(evidenced(&method, idor));
+        let mut class = request("class DatabaseFeatures(BaseDatabaseFeatures):\n    x = 1\n", &[]);
+        class.kind = UnitKind::Class;
+        assert!(!evidenced(&class, CweId(862)));
+        class.text = "class OrderViewSet(ModelViewSet):\n    permission_classes = []\n".into();
+        assert!(evidenced(&class, CweId(862)));
     }
 
     #[test]
