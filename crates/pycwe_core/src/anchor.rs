@@ -204,8 +204,7 @@ const HANDLER_CLASSES: &[&str] = &["View", "Handler", "Resource", "Endpoint", "C
 /// are not, and access-control guesses on them (`DatabaseCache.get_many`, `HashedFilesMixin.__init__`,
 /// a private `_key_to_file`) were most of its findings (docs/RESULTS.md, "Scan speed").
 fn handles_request(request: &UnitRequest) -> bool {
-    let mut lines = request.text.lines().map(str::trim_start);
-    let decorators: Vec<&str> = lines.by_ref().take_while(|l| l.starts_with('@')).collect();
+    let decorators: Vec<&str> = request.text.lines().map(str::trim_start).take_while(|l| l.starts_with('@')).collect();
     let first = request.text.lines().map(str::trim_start).nth(decorators.len()).unwrap_or("");
     let method = request.name.rsplit('.').next().unwrap_or(&request.name);
     touches_request(request)
