@@ -120,19 +120,20 @@ def estimate_total(per_file, sampled, population):
 
 
 def replicate(sample, dest, files, lines):
-    """Copies the sample's .py files round after round (`dest/copy-N/...`) until there are at least
-    `files` of them holding at least `lines` lines; returns (dest, files, lines) as made."""
+    """Copies the sample's .py files round after round (the first round at `dest/`, the next ones at
+    `dest/copy-N/`) until there are at least `files` of them holding at least `lines` lines; returns
+    (files, lines) as made."""
     sources = py_files(sample)
     made = made_lines = 0
     while made < files or made_lines < lines:
-        i = made
-        rel = sources[i % len(sources)]
-        target = os.path.join(dest, f"copy-{i // len(sources)}", rel) if i >= len(sources) else os.path.join(dest, rel)
+        round_no, index = divmod(made, len(sources))
+        rel = sources[index]
+        target = os.path.join(dest, f"copy-{round_no}" if round_no else "", rel)
         os.makedirs(os.path.dirname(target), exist_ok=True)
         shutil.copyfile(os.path.join(sample, rel), target)
         made += 1
         made_lines += count_lines(target)
-    return dest, made, made_lines
+    return made, made_lines
 
 
 def bandit(bindir, path):
@@ -185,8 +186,8 @@ def main():
         edit_s, edit_rss, edit = pycwe_scan(pycwe, copy, cache_dir)
         if sampled:
             whole_lines = sum(count_lines(os.path.join(tree, rel)) for rel in py_files(tree))
-            replica, replica_files, replica_lines = replicate(copy, os.path.join(work, "replica"), sampled[1],
-                                                              whole_lines)
+            replica = os.path.join(work, "replica")
+            replica_files, replica_lines = replicate(copy, replica, sampled[1], whole_lines)
             log(f"pycwe warm on {replica_files} files (the sample's, copied) ...")
             rwarm_s, rwarm_rss, _ = pycwe_scan(pycwe, replica, cache_dir)
             with open(os.path.join(replica, edited), "a", encoding="utf-8") as out:

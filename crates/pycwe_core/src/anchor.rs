@@ -142,20 +142,22 @@ pub fn may_be_handler(request: &UnitRequest) -> bool {
     match request.kind {
         UnitKind::Method | UnitKind::Class => true,
         UnitKind::Module => false,
-        UnitKind::Function => {
-            let decorated = request
-                .text
-                .lines()
-                .map(str::trim_start)
-                .take_while(|l| !l.starts_with("def ") && !l.starts_with("async def "))
-                .any(|l| l.starts_with('@'));
-            decorated || touches_request(request)
-        }
+        UnitKind::Function => decorators(request).next().is_some() || touches_request(request),
     }
 }
 
 fn touches_request(request: &UnitRequest) -> bool {
     identifier_words(&request.text).contains("request")
+}
+
+/// The decorator lines above a unit's `def` or `class`.
+fn decorators(request: &UnitRequest) -> impl Iterator<Item = &str> {
+    request
+        .text
+        .lines()
+        .map(str::trim_start)
+        .take_while(|l| !l.starts_with("def ") && !l.starts_with("async def ") && !l.starts_with("class "))
+        .filter(|l| l.starts_with('@'))
 }
 
 /// Method names frameworks route requests to (Django and Flask class-based views, DRF viewsets).
@@ -204,11 +206,10 @@ const HANDLER_CLASSES: &[&str] = &["View", "Handler", "Resource", "Endpoint", "C
 /// are not, and access-control guesses on them (`DatabaseCache.get_many`, `HashedFilesMixin.__init__`,
 /// a private `_key_to_file`) were most of its findings (docs/RESULTS.md, "Scan speed").
 fn handles_request(request: &UnitRequest) -> bool {
-    let decorators: Vec<&str> = request.text.lines().map(str::trim_start).take_while(|l| l.starts_with('@')).collect();
-    let first = request.text.lines().map(str::trim_start).nth(decorators.len()).unwrap_or("");
+    let first = request.text.lines().map(str::trim_start).find(|l| !l.starts_with('@')).unwrap_or("");
     let method = request.name.rsplit('.').next().unwrap_or(&request.name);
     touches_request(request)
-        || decorators.iter().any(|l| HANDLER_DECORATORS.iter().any(|d| l.to_lowercase().contains(d)))
+        || decorators(request).any(|l| HANDLER_DECORATORS.iter().any(|d| l.to_lowercase().contains(d)))
         || (request.kind == UnitKind::Method && HANDLER_METHODS.contains(&method))
         || (request.kind == UnitKind::Class
             && first.starts_with("class ")
@@ -216,7 +217,7 @@ fn handles_request(request: &UnitRequest) -> bool {
 }
 
 /// Whether the catalog knows a sink of `cwe` that anchoring can find on a line.
-pub fn anchorable(cwe: CweId) -> bool {
+fn anchorable(cwe: CweId) -> bool {
     patterns().iter().any(|(id, _)| *id == cwe)
 }
 

@@ -276,69 +276,14 @@ pub(crate) fn attend(
     shared: Option<&(Tensor, Tensor)>,
     mode: Mode,
 ) -> Result<Tensor> {
-    match mode {
-        // Training keeps one graph over the whole batch (its batches are budgeted in tokens).
-        Mode::Train => attend_all(q, k, v, bias, group, shared, mode),
-        Mode::Infer => attend_in_chunks(q, k, v, bias, group, shared, ATTEND_CHUNK_BYTES),
-    }
+    attend_within(q, k, v, bias, group, shared, mode, ATTEND_CHUNK_BYTES)
 }
 
-/// [`attend`] for inference, a few rows (or one row's key heads one at a time) per product, so the
-/// score tensors stay near `budget` bytes; the result is the same as attending to all at once.
-fn attend_in_chunks(
-    q: &Tensor,
-    k: &Tensor,
-    v: &Tensor,
-    bias: &Tensor,
-    group: usize,
-    shared: Option<&(Tensor, Tensor)>,
-    budget: usize,
-) -> Result<Tensor> {
-    let (b, nkv, rows, _) = q.dims4()?;
-    let keys = k.dim(2)? + shared.map_or(Ok(0), |(pk, _)| pk.dim(2))?;
-    let per_head = rows * keys * std::mem::size_of::<f32>();
-    let per_row = nkv * per_head;
-    if b * per_row <= budget || (b == 1 && nkv == 1) {
-        return attend_all(q, k, v, bias, group, shared, Mode::Infer);
-    }
-    let mut parts = Vec::new();
-    if b > 1 {
-        let step = (budget / per_row).clamp(1, b);
-        for start in (0..b).step_by(step) {
-            let n = step.min(b - start);
-            let rows_of = |t: &Tensor| t.narrow(0, start, n);
-            parts.push(attend_in_chunks(
-                &rows_of(q)?,
-                &rows_of(k)?,
-                &rows_of(v)?,
-                &rows_of(bias)?,
-                group,
-                shared,
-                budget,
-            )?);
-        }
-        return Tensor::cat(&parts, 0);
-    }
-    for head in 0..nkv {
-        let head_of = |t: &Tensor| t.narrow(1, head, 1);
-        let shared_head = match shared {
-            Some((pk, pv)) => Some((head_of(pk)?, head_of(pv)?)),
-            None => None,
-        };
-        parts.push(attend_all(
-            &head_of(q)?,
-            &head_of(k)?,
-            &head_of(v)?,
-            bias,
-            group,
-            shared_head.as_ref(),
-            Mode::Infer,
-        )?);
-    }
-    Tensor::cat(&parts, 1)
-}
-
-fn attend_all(
+/// [`attend`], which in inference works on a few rows (or one row's key heads) at a time when all
+/// of them would need more than `budget` bytes of scores; the result is the same either way.
+/// Training keeps one graph over the whole batch (its batches are budgeted in tokens).
+#[allow(clippy::too_many_arguments)]
+fn attend_within(
     q: &Tensor,
     k: &Tensor,
     v: &Tensor,
@@ -346,8 +291,35 @@ fn attend_all(
     group: usize,
     shared: Option<&(Tensor, Tensor)>,
     mode: Mode,
+    budget: usize,
 ) -> Result<Tensor> {
     let (b, nkv, rows, d) = q.dims4()?;
+    let keys = k.dim(2)? + shared.map_or(Ok(0), |(pk, _)| pk.dim(2))?;
+    let per_row = nkv * rows * keys * std::mem::size_of::<f32>();
+    if mode == Mode::Infer && b * per_row > budget && b > 1 {
+        let step = (budget / per_row).clamp(1, b);
+        let parts = (0..b)
+            .step_by(step)
+            .map(|start| {
+                let rows_of = |t: &Tensor| t.narrow(0, start, step.min(b - start));
+                attend_within(&rows_of(q)?, &rows_of(k)?, &rows_of(v)?, &rows_of(bias)?, group, shared, mode, budget)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        return Tensor::cat(&parts, 0);
+    }
+    if mode == Mode::Infer && per_row > budget && nkv > 1 {
+        let parts = (0..nkv)
+            .map(|head| {
+                let head_of = |t: &Tensor| t.narrow(1, head, 1);
+                let shared_head = match shared {
+                    Some((pk, pv)) => Some((head_of(pk)?, head_of(pv)?)),
+                    None => None,
+                };
+                attend_within(&head_of(q)?, &head_of(k)?, &head_of(v)?, bias, group, shared_head.as_ref(), mode, budget)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        return Tensor::cat(&parts, 1);
+    }
     let (s, t) = (k.dim(2)?, rows / group);
     let scale = 1.0 / (d as f64).sqrt();
     let own = (q.matmul(&k.t()?)? * scale)?
@@ -431,10 +403,10 @@ mod tests {
         let bias = Tensor::from_vec(bias, (b, 1, t, s), &dev).unwrap();
         let per_row = nkv * group * t * (s + p) * 4;
         for shared in [None, Some(&shared)] {
-            let whole = attend_all(&q, &k, &v, &bias, group, shared, Mode::Infer).unwrap();
+            let whole = attend_within(&q, &k, &v, &bias, group, shared, Mode::Infer, usize::MAX).unwrap();
             // Everything at once, two rows then one, one row at a time, one key head at a time.
             for budget in [usize::MAX, 2 * per_row, per_row, 1] {
-                let chunked = attend_in_chunks(&q, &k, &v, &bias, group, shared, budget).unwrap();
+                let chunked = attend_within(&q, &k, &v, &bias, group, shared, Mode::Infer, budget).unwrap();
                 assert_eq!(chunked.dims(), whole.dims());
                 let diff = (&chunked - &whole).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
                 assert!(diff < 1e-5, "budget {budget}, shared {}: differs by {diff}", shared.is_some());
