@@ -117,7 +117,8 @@ pub struct ScanArgs {
     #[arg(long)]
     pub explain: bool,
     /// Let the model name any line and CWE: by default a unit that uses a catalog sink may report a
-    /// local weakness only on a line using one of that weakness's sinks (units without one are not held).
+    /// local weakness only on a line using one of that weakness's sinks (units without one are not held),
+    /// and a finding needs evidence in the unit (an injection a sink given data, access control a handler)
     #[arg(long)]
     pub no_anchor: bool,
     #[arg(long, value_enum, default_value_t = DeviceChoice::Cpu)]
@@ -181,7 +182,8 @@ pub struct EvalArgs {
     #[arg(long)]
     pub explain: bool,
     /// Let the model name any line and CWE: by default a unit that uses a catalog sink may report a
-    /// local weakness only on a line using one of that weakness's sinks (units without one are not held).
+    /// local weakness only on a line using one of that weakness's sinks (units without one are not held),
+    /// and a finding needs evidence in the unit (an injection a sink given data, access control a handler)
     #[arg(long)]
     pub no_anchor: bool,
     #[arg(long, value_enum, default_value_t = DeviceChoice::Cpu)]

@@ -18,15 +18,15 @@
 //! one ([`may_be_handler`]), never to a plain helper or module code.
 //!
 //! A unit with no anchor at all may name any local weakness on any line while decoding (so that a
-//! weakness whose sink the catalog does not know can still be reported), but a finding of a
-//! sink-bound weakness (SQL, LDAP, commands, fetches, ...) keeps only in a unit that makes one of
-//! its calls ([`evidenced`]): naming SQL injection in code that runs no SQL call is a guess, and on
-//! mature code (Django) such guesses were most of the findings (docs/RESULTS.md, "Scan speed").
+//! weakness whose sink the catalog does not know can still be reported); what an anchored answer
+//! keeps is [`crate::evidence`]'s to say (a sink-bound weakness needs its call, an injection a call
+//! given data): naming SQL injection in code that runs no SQL call is a guess, and on mature code
+//! (Django) such guesses were most of the findings (docs/RESULTS.md, "Scan speed").
 
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
-use crate::cwe::{Applicability, CweId, lookup, reportable};
+use crate::cwe::{Applicability, CweId, reportable};
 use crate::detect::UnitRequest;
 use crate::prompt::AnswerPrefix;
 use crate::python::UnitKind;
@@ -146,12 +146,12 @@ pub fn may_be_handler(request: &UnitRequest) -> bool {
     }
 }
 
-fn touches_request(request: &UnitRequest) -> bool {
+pub(crate) fn touches_request(request: &UnitRequest) -> bool {
     identifier_words(&request.text).contains("request")
 }
 
 /// The decorator lines above a unit's `def` or `class`.
-fn decorators(request: &UnitRequest) -> impl Iterator<Item = &str> {
+pub(crate) fn decorators(request: &UnitRequest) -> impl Iterator<Item = &str> {
     request
         .text
         .lines()
@@ -160,92 +160,9 @@ fn decorators(request: &UnitRequest) -> impl Iterator<Item = &str> {
         .filter(|l| l.starts_with('@'))
 }
 
-/// Method names frameworks route requests to (Django and Flask class-based views, DRF viewsets).
-const HANDLER_METHODS: &[&str] = &[
-    "get",
-    "post",
-    "put",
-    "patch",
-    "delete",
-    "head",
-    "options",
-    "dispatch",
-    "list",
-    "create",
-    "retrieve",
-    "update",
-    "partial_update",
-    "destroy",
-];
-
-/// Decorator text that routes a request to a function or guards one.
-const HANDLER_DECORATORS: &[&str] = &[
-    "route",
-    ".get(",
-    ".post(",
-    ".put(",
-    ".patch(",
-    ".delete(",
-    ".websocket(",
-    "api_view",
-    "action(",
-    "login",
-    "permission",
-    "csrf",
-    "require",
-    "auth",
-];
-
-/// Class-name words of views and handlers.
-const HANDLER_CLASSES: &[&str] = &["View", "Handler", "Resource", "Endpoint", "Consumer", "Controller", "Admin"];
-
-/// Whether a unit [`may_be_handler`] lets decode an access-control weakness also shows that it
-/// handles a request, which such a finding needs to be kept: it reads `request`, carries a route or
-/// auth decorator, is a method named for what frameworks route to (`get`, `post`, `list`, ...), or
-/// is a view or handler class. Any method may be a handler while decoding; on Django most methods
-/// are not, and access-control guesses on them (`DatabaseCache.get_many`, `HashedFilesMixin.__init__`,
-/// a private `_key_to_file`) were most of its findings (docs/RESULTS.md, "Scan speed").
-fn handles_request(request: &UnitRequest) -> bool {
-    let first = request.text.lines().map(str::trim_start).find(|l| !l.starts_with('@')).unwrap_or("");
-    let method = request.name.rsplit('.').next().unwrap_or(&request.name);
-    touches_request(request)
-        || decorators(request).any(|l| HANDLER_DECORATORS.iter().any(|d| l.to_lowercase().contains(d)))
-        || (request.kind == UnitKind::Method && HANDLER_METHODS.contains(&method))
-        || (request.kind == UnitKind::Class
-            && first.starts_with("class ")
-            && HANDLER_CLASSES.iter().any(|w| first.contains(w)))
-}
-
 /// Whether the catalog knows a sink of `cwe` that anchoring can find on a line.
-fn anchorable(cwe: CweId) -> bool {
+pub(crate) fn anchorable(cwe: CweId) -> bool {
     patterns().iter().any(|(id, _)| *id == cwe)
-}
-
-/// Local weaknesses that exist only where one of a few well-known calls runs (a command, a query, a
-/// directory search, a parser, a fetch, a template engine, a random or hash or TLS call, a log or
-/// header write), so that naming one in a unit making none of those calls is a guess. Not here:
-/// weaknesses spread over ordinary code (path traversal in any file access, XSS in any HTML string,
-/// exposure, hard-coded secrets, resource limits, redirects, regexes, uploads), which real fixes
-/// often label on lines the catalog's sinks do not cover.
-const SINK_BOUND: &[u32] = &[77, 78, 89, 90, 94, 113, 117, 295, 327, 328, 338, 377, 502, 611, 643, 918, 1336];
-
-/// Whether an anchored answer may keep a finding of `cwe` in `request`: a contextual weakness in a
-/// unit that can be a handler and shows it handles a request; a sink-bound local one ([`SINK_BOUND`])
-/// only in a unit that uses one of its sinks (the grammar then put the finding on such a line); any
-/// other local one.
-///
-/// A filter on what was decoded, not a narrower grammar, on purpose: the grammar renormalises the
-/// model's belief over what it allows, so forbidding an id moves its mass onto the ids left. Holding
-/// private methods to no access-control ids while decoding turned three Django helpers' guesses into
-/// path-traversal findings on their `os.path.join` lines (docs/RESULTS.md, "Scan speed").
-pub fn evidenced(request: &UnitRequest, cwe: CweId) -> bool {
-    match lookup(cwe).map(|e| e.applicability) {
-        Ok(Applicability::Contextual) => may_be_handler(request) && handles_request(request),
-        Ok(Applicability::Local) => {
-            !(SINK_BOUND.contains(&cwe.0) && anchorable(cwe)) || anchors(request).iter().any(|(id, _)| *id == cwe)
-        }
-        _ => false,
-    }
 }
 
 /// The answer grammar an anchored detector holds `request` to ([`AnswerPrefix::anchored`]): the
@@ -257,6 +174,13 @@ pub fn grammar(request: &UnitRequest) -> AnswerPrefix {
 /// The anchors of a unit: (CWE, 1-based line of the unit as shown) for every line using a sink of a
 /// local weakness, sorted and without repeats.
 pub fn anchors(request: &UnitRequest) -> Vec<(CweId, usize)> {
+    let lines: BTreeSet<(CweId, usize)> = sites(request).into_iter().map(|(cwe, line, _)| (cwe, line)).collect();
+    lines.into_iter().collect()
+}
+
+/// The anchors with the sink name each line uses (`execute`, `system`): (CWE, line, name), sorted
+/// and without repeats; what [`crate::evidence`] reads the calls of.
+pub(crate) fn sites(request: &UnitRequest) -> Vec<(CweId, usize, &'static str)> {
     let words = identifier_words(&request.text);
     let import_words: BTreeSet<&str> = request.imports.iter().flat_map(|i| identifier_words(i)).collect();
     let named = |package: &str| words.contains(package) || import_words.contains(package);
@@ -266,7 +190,7 @@ pub fn anchors(request: &UnitRequest) -> Vec<(CweId, usize)> {
         let line_words = identifier_words(line);
         for (cwe, pattern) in patterns() {
             if line_words.contains(pattern.name()) && matches(pattern, line, request, &named) {
-                out.insert((*cwe, index + 1));
+                out.insert((*cwe, index + 1, pattern.name()));
             }
         }
     }
@@ -279,13 +203,7 @@ mod tests {
     use crate::python::UnitKind;
 
     fn request(text: &str, imports: &[&str]) -> UnitRequest {
-        UnitRequest {
-            kind: UnitKind::Function,
-            name: "f".into(),
-            text: text.into(),
-            imports: imports.iter().map(|s| s.to_string()).collect(),
-            class_headers: Vec::new(),
-        }
+        UnitRequest::function_for_tests(text, imports)
     }
 
     fn ids_on(anchors: &[(CweId, usize)], line: usize) -> Vec<u32> {
@@ -344,41 +262,6 @@ mod tests {
         assert!(may_be_handler(&helper));
         helper.kind = UnitKind::Module;
         assert!(!may_be_handler(&helper));
-    }
-
-    #[test]
-    fn a_local_weakness_the_catalog_can_anchor_needs_its_sink_in_the_unit() {
-        let sql = request("def f(db, name):\n    return db.execute(\"SELECT \" + name)\n", &[]);
-        let plain = request("def f(name):\n    return \"nonexistent field '%s'\" % name\n", &[]);
-        let (sqli, ldap) = (CweId(89), CweId(90));
-        assert!(anchorable(sqli) && anchorable(ldap));
-        assert!(evidenced(&sql, sqli));
-        assert!(!evidenced(&plain, sqli) && !evidenced(&sql, ldap));
-        // Every local weakness in the catalog has a sink to look for, so an anchor-free unit reports
-        // none (a weakness added without one would stay reportable anywhere: revisit this then).
-        let unanchorable: Vec<CweId> = reportable()
-            .filter(|e| e.applicability == Applicability::Local && !anchorable(e.id))
-            .map(|e| e.id)
-            .collect();
-        assert!(unanchorable.is_empty(), "{unanchorable:?}");
-        // Access control is the handler's, and a unit must show that it handles a request.
-        let idor = CweId(639);
-        assert!(!evidenced(&plain, idor));
-        assert!(evidenced(&request("@app.get(\"/x\")\ndef f(name):\n    return name\n", &[]), idor));
-        assert!(evidenced(&request("@login_required\ndef f(name):\n    return name\n", &[]), idor));
-        assert!(!evidenced(&request("@register.filter\ndef title(value):\n    return value\n", &[]), idor));
-        let mut method = request("def get_many(self, keys):\n    return keys\n", &[]);
-        (method.kind, method.name) = (UnitKind::Method, "DatabaseCache.get_many".into());
-        assert!(may_be_handler(&method) && !evidenced(&method, idor));
-        method.text = "def get_many(self, keys):\n    return self.request.GET.getlist(keys)\n".into();
-        assert!(evidenced(&method, idor));
-        (method.name, method.text) = ("OrderView.get".into(), "def get(self, pk):\n    return pk\n".into());
-        assert!(evidenced(&method, idor));
-        let mut class = request("class DatabaseFeatures(BaseDatabaseFeatures):\n    x = 1\n", &[]);
-        class.kind = UnitKind::Class;
-        assert!(!evidenced(&class, CweId(862)));
-        class.text = "class OrderViewSet(ModelViewSet):\n    permission_classes = []\n".into();
-        assert!(evidenced(&class, CweId(862)));
     }
 
     #[test]

@@ -14,6 +14,18 @@ pub struct UnitRequest {
     pub text: String,
     pub imports: Vec<String>,
     pub class_headers: Vec<String>,
+    /// The whole unit when this request is one window of a longer one (`None` otherwise): never
+    /// shown to the model, read by [`crate::evidence`] for a name bound above the window or a call
+    /// the window cuts off.
+    pub whole: Option<WholeUnit>,
+}
+
+/// A long unit's shown text, of which a request is a window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WholeUnit {
+    pub text: std::sync::Arc<str>,
+    /// How many of the unit's shown lines come before the window's first.
+    pub lines_before: usize,
 }
 
 impl UnitRequest {
@@ -24,11 +36,25 @@ impl UnitRequest {
             text: unit.text(source),
             imports: unit.context.imports.clone(),
             class_headers: unit.context.class_headers.clone(),
+            whole: None,
         }
     }
 
     pub fn line_count(&self) -> usize {
         self.text.lines().count().max(1)
+    }
+
+    /// A plain function `f` with these lines and imports, for unit tests.
+    #[cfg(test)]
+    pub(crate) fn function_for_tests(text: &str, imports: &[&str]) -> Self {
+        UnitRequest {
+            kind: UnitKind::Function,
+            name: "f".into(),
+            text: text.into(),
+            imports: imports.iter().map(|s| s.to_string()).collect(),
+            class_headers: Vec::new(),
+            whole: None,
+        }
     }
 }
 

@@ -190,7 +190,7 @@ pub fn prefilter_recall(records: &[crate::dataset::record::Record], verdicts: &[
 }
 
 /// Share of labeled (record, CWE) pairs that an anchored answer ([`crate::anchor::grammar`], and
-/// [`crate::anchor::evidenced`] for what it keeps) can still name on or next to one of its labeled
+/// [`crate::evidence::evidenced`] for what it keeps) can still name on or next to one of its labeled
 /// lines (as eval's line hits count), in a piece that reached the detector. The ceiling anchoring
 /// puts on a detector's line hits, as the prefilter's recall is the ceiling on everything.
 pub fn anchor_reach(records: &[crate::dataset::record::Record], verdicts: &[FileVerdict]) -> Option<f64> {
@@ -202,7 +202,7 @@ pub fn anchor_reach(records: &[crate::dataset::record::Record], verdicts: &[File
             let reachable = verdict.pieces.iter().zip(&verdict.predictions).any(|(piece, prediction)| {
                 let labeled: Vec<usize> =
                     lines.iter().copied().filter(|l| piece.file_lines.contains(&l.saturating_sub(1))).collect();
-                if prediction.is_none() || labeled.is_empty() || !crate::anchor::evidenced(&piece.request, id) {
+                if prediction.is_none() || labeled.is_empty() || !crate::evidence::evidenced(&piece.request, id) {
                     return false;
                 }
                 let grammar = crate::anchor::grammar(&piece.request);

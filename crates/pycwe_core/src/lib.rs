@@ -7,6 +7,7 @@ pub mod atomic;
 pub mod cwe;
 pub mod dataset;
 pub mod detect;
+pub mod evidence;
 pub mod judge;
 pub mod metrics;
 pub mod perturb;

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use crate::cwe::CweId;
 use crate::dataset::record::Record;
-use crate::detect::UnitRequest;
+use crate::detect::{UnitRequest, WholeUnit};
 use crate::prompt::AnswerItem;
 use crate::python::{ChunkOptions, ChunkedFile, Unit, blank_comments, chunk, windows_by_cost};
 use crate::source::SourceFile;
@@ -78,7 +78,10 @@ pub fn pieces(source: &SourceFile, chunked: &ChunkedFile, budget: &Budget) -> Ve
         let Some(&(first, _)) = shown.first() else { continue };
         let def_line = unit.def_line.unwrap_or(first);
         let costs: Vec<usize> = shown.iter().map(|(_, line)| (budget.measure)(line)).collect();
-        for window in windows_by_cost(&costs, budget.max, WINDOW_OVERLAP) {
+        let windows = windows_by_cost(&costs, budget.max, WINDOW_OVERLAP);
+        let whole_text: Option<std::sync::Arc<str>> =
+            (windows.len() > 1).then(|| shown.iter().map(|(_, line)| line.as_str()).collect::<String>().into());
+        for window in windows {
             let file_lines: Vec<usize> = shown[window.lines.clone()].iter().map(|(l, _)| *l).collect();
             let text: String = shown[window.lines.clone()].iter().map(|(_, line)| line.as_str()).collect();
             out.push(Piece {
@@ -88,6 +91,9 @@ pub fn pieces(source: &SourceFile, chunked: &ChunkedFile, budget: &Budget) -> Ve
                     text,
                     imports: unit.context.imports.clone(),
                     class_headers: unit.context.class_headers.clone(),
+                    whole: whole_text
+                        .as_ref()
+                        .map(|text| WholeUnit { text: text.clone(), lines_before: window.lines.start }),
                 },
                 file_lines,
                 unit: index,

@@ -228,6 +228,12 @@ proptest! {
                 prop_assert!(f.piece < first[0].pieces.len());
             }
             prop_assert_eq!(first[0].predictions.len(), first[0].pieces.len());
+            // The evidence rules read each piece's syntax (the whole unit's for a window): any text.
+            for piece in &first[0].pieces {
+                for cwe in [89, 78, 94, 1333, 639, 22] {
+                    let _ = pycwe_core::evidence::evidenced(&piece.request, pycwe_core::cwe::CweId(cwe));
+                }
+            }
             let (again, stats) = judge_files(&files, &mut ChaosDetector, &opts, Some(&mut cache)).unwrap();
             prop_assert_eq!(stats.judged, 0);
             let key = |v: &pycwe_core::judge::FileVerdict| v.findings.iter().map(|f| (f.line, f.cwe, f.unit.clone())).collect::<Vec<_>>();

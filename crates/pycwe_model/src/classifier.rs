@@ -305,7 +305,7 @@ fn start_mass(logits: &[f32], allowed: &[u32], vocab: &AnswerVocab) -> f32 {
 /// A decoded answer's findings: `id_conf[i]` is the probability of the `i`-th answer item's id
 /// tokens (in answer order, repeats included). A repeated finding says nothing new (small models
 /// loop); an anchored answer (`anchored_to` the unit) keeps only findings with evidence in the unit
-/// (`anchor::evidenced`).
+/// (`evidence::evidenced`).
 fn unit_findings(
     items: Vec<pycwe_core::prompt::AnswerItem>,
     id_conf: &[f32],
@@ -317,7 +317,7 @@ fn unit_findings(
         .into_iter()
         .enumerate()
         .filter(|(_, item)| seen.insert((item.cwe, item.line)))
-        .filter(|(_, item)| anchored_to.is_none_or(|unit| pycwe_core::anchor::evidenced(unit, item.cwe)))
+        .filter(|(_, item)| anchored_to.is_none_or(|unit| pycwe_core::evidence::evidenced(unit, item.cwe)))
         .map(|(i, item)| UnitFinding {
             cwe: item.cwe,
             line: item.line,
@@ -418,6 +418,7 @@ mod tests {
             text: "def f(db, name):\n    return db.execute(\"SELECT \" + name)\n".into(),
             imports: Vec::new(),
             class_headers: Vec::new(),
+            whole: None,
         };
         let got = |anchored| -> Vec<(u32, usize, f32)> {
             unit_findings(items.clone(), &id_conf, 0.5, anchored)

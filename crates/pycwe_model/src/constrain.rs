@@ -13,9 +13,10 @@ const ALPHABET: &str = "NOCWE-0123456789 line\n:";
 /// Bumped when decoding changes what an answer can be for the same logits; part of every model
 /// detector's fingerprint (scan's cache key included), so cached answers from before are not reused.
 /// 2: a repeated finding ends the answer.
-/// 3: an anchored answer drops findings without evidence in the unit (`anchor::evidenced`).
+/// 3: an anchored answer drops findings without evidence in the unit (`evidence::evidenced`).
 /// 4: access-control findings need a unit that shows it handles a request.
-pub const DECODE_VERSION: u32 = 4;
+/// 5: injections need a sink given something other than constants, ReDoS a regex that can backtrack.
+pub const DECODE_VERSION: u32 = 5;
 
 /// A reason stops growing at this many bytes (the next token must end the line or the answer).
 pub const MAX_REASON_BYTES: usize = 160;

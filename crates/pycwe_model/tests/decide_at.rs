@@ -35,6 +35,7 @@ fn units() -> Vec<UnitRequest> {
         text: text.to_string(),
         imports: vec!["import os".into()],
         class_headers: Vec::new(),
+        whole: None,
     })
     .collect()
 }
@@ -117,7 +118,7 @@ fn anchored_findings_sit_on_sink_lines_and_keep_the_decision() {
         for finding in &p.findings {
             let contextual = lookup(finding.cwe).unwrap().applicability == Applicability::Contextual;
             assert!(!contextual || pycwe_core::anchor::may_be_handler(request), "{finding:?} outside a handler");
-            assert!(pycwe_core::anchor::evidenced(request, finding.cwe), "{finding:?} kept without evidence");
+            assert!(pycwe_core::evidence::evidenced(request, finding.cwe), "{finding:?} kept without evidence");
             assert!(
                 anchors.is_empty() || contextual || anchors.contains(&(finding.cwe, finding.line)),
                 "{} line {} is not an anchor of {:?}: {anchors:?}",

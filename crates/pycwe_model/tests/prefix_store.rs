@@ -30,6 +30,7 @@ fn units() -> Vec<UnitRequest> {
             text: text.to_string(),
             imports: vec!["import os".into()],
             class_headers: Vec::new(),
+            whole: None,
         })
         .collect()
 }

@@ -34,6 +34,11 @@ impl DiskCache {
             h.update(part.as_bytes());
             h.update([1]);
         }
+        // A window's findings depend on the rest of its unit through the evidence rules.
+        if let Some(whole) = &request.whole {
+            h.update(whole.text.as_bytes());
+            h.update(whole.lines_before.to_le_bytes());
+        }
         let key = pycwe_model::registry::hex(&h.finalize());
         self.dir.join(&key[..2]).join(format!("{}.json", &key[2..]))
     }

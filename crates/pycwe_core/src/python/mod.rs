@@ -1,6 +1,7 @@
 //! The Python front-end: parse (tree-sitter, error-tolerant), chunk a module into units, and cut
 //! units that exceed a model's budget into overlapping windows.
 
+pub mod calls;
 pub mod chunk;
 pub mod comments;
 pub mod parse;

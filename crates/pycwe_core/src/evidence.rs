@@ -1,0 +1,299 @@
+//! Evidence: whether an anchored answer may keep a finding the model decoded, from what the unit
+//! itself shows (a sink call given data, a regex that can backtrack, a request handled). Findings
+//! without it are guesses; on mature code (Django) such guesses were most of the findings
+//! (docs/RESULTS.md, "Scan speed").
+
+use crate::anchor::{anchorable, decorators, may_be_handler, sites, touches_request};
+use crate::cwe::{Applicability, CweId, lookup};
+use crate::detect::UnitRequest;
+use crate::python::UnitKind;
+use crate::python::calls::{DataArguments, UnitCalls};
+
+/// Method names frameworks route requests to (Django and Flask class-based views, DRF viewsets).
+const HANDLER_METHODS: &[&str] = &[
+    "get",
+    "post",
+    "put",
+    "patch",
+    "delete",
+    "head",
+    "options",
+    "dispatch",
+    "list",
+    "create",
+    "retrieve",
+    "update",
+    "partial_update",
+    "destroy",
+];
+
+/// Decorator text that routes a request to a function or guards one.
+const HANDLER_DECORATORS: &[&str] = &[
+    "route",
+    ".get(",
+    ".post(",
+    ".put(",
+    ".patch(",
+    ".delete(",
+    ".websocket(",
+    "api_view",
+    "action(",
+    "login",
+    "permission",
+    "csrf",
+    "require",
+    "auth",
+];
+
+/// Class-name words of views and handlers.
+const HANDLER_CLASSES: &[&str] = &["View", "Handler", "Resource", "Endpoint", "Consumer", "Controller", "Admin"];
+
+/// Whether a unit [`may_be_handler`] lets decode an access-control weakness also shows that it
+/// handles a request, which such a finding needs to be kept: it reads `request`, carries a route or
+/// auth decorator, is a method named for what frameworks route to (`get`, `post`, `list`, ...), or
+/// is a view or handler class. Any method may be a handler while decoding; on Django most methods
+/// are not, and access-control guesses on them (`DatabaseCache.get_many`, `HashedFilesMixin.__init__`,
+/// a private `_key_to_file`) were most of its findings (docs/RESULTS.md, "Scan speed").
+fn handles_request(request: &UnitRequest) -> bool {
+    let first = request.text.lines().map(str::trim_start).find(|l| !l.starts_with('@')).unwrap_or("");
+    let method = request.name.rsplit('.').next().unwrap_or(&request.name);
+    touches_request(request)
+        || decorators(request).any(|l| HANDLER_DECORATORS.iter().any(|d| l.to_lowercase().contains(d)))
+        || (request.kind == UnitKind::Method && HANDLER_METHODS.contains(&method))
+        || (request.kind == UnitKind::Class
+            && first.starts_with("class ")
+            && HANDLER_CLASSES.iter().any(|w| first.contains(w)))
+}
+
+/// Local weaknesses that exist only where one of a few well-known calls runs (a command, a query, a
+/// directory search, a parser, a fetch, a template engine, a random or hash or TLS call, a log or
+/// header write), so that naming one in a unit making none of those calls is a guess. Not here:
+/// weaknesses spread over ordinary code (path traversal in any file access, XSS in any HTML string,
+/// exposure, hard-coded secrets, resource limits, redirects, uploads), which real fixes often label
+/// on lines the catalog's sinks do not cover; regexes have their own rule ([`regex_can_backtrack`]).
+const SINK_BOUND: &[u32] = &[77, 78, 89, 90, 94, 113, 117, 295, 327, 328, 338, 377, 502, 611, 643, 918, 1336];
+
+/// The sink-bound weaknesses that are injections, and which arguments of their sinks inject: a
+/// call given only constants ([`UnitCalls`]) cannot be one. The others (a weak hash, an unverified
+/// TLS context, a parser resolving entities, a predictable random) are weak whatever they are given.
+const INJECTED: &[(u32, DataArguments)] = &[
+    (77, DataArguments::All),
+    (78, DataArguments::All),
+    (89, DataArguments::Query),
+    (90, DataArguments::All),
+    (94, DataArguments::All),
+    (113, DataArguments::All),
+    (117, DataArguments::All),
+    (502, DataArguments::All),
+    (643, DataArguments::All),
+    (918, DataArguments::All),
+    (1336, DataArguments::All),
+];
+
+/// Inefficient regular expression complexity (ReDoS).
+const REDOS: CweId = CweId(1333);
+
+/// Whether an anchored answer may keep a finding of `cwe` in `request`:
+/// - a contextual weakness in a unit that can be a handler and shows it handles a request;
+/// - a sink-bound local one ([`SINK_BOUND`]) only in a unit that uses one of its sinks (the grammar
+///   then put the finding on such a line), and for an injection ([`INJECTED`]) only where one of
+///   those calls is given something that is not a constant;
+/// - ReDoS only in a unit with a regex call whose pattern can backtrack ([`regex_can_backtrack`]);
+/// - any other local one.
+///
+/// A filter on what was decoded, not a narrower grammar, on purpose: the grammar renormalises the
+/// model's belief over what it allows, so forbidding an id moves its mass onto the ids left. Holding
+/// private methods to no access-control ids while decoding turned three Django helpers' guesses into
+/// path-traversal findings on their `os.path.join` lines (docs/RESULTS.md, "Scan speed").
+pub fn evidenced(request: &UnitRequest, cwe: CweId) -> bool {
+    match lookup(cwe).map(|e| e.applicability) {
+        Ok(Applicability::Contextual) => may_be_handler(request) && handles_request(request),
+        Ok(Applicability::Local) if cwe == REDOS => regex_can_backtrack(request),
+        Ok(Applicability::Local) if SINK_BOUND.contains(&cwe.0) && anchorable(cwe) => {
+            let sites: Vec<(usize, &str)> =
+                sites(request).into_iter().filter(|(id, ..)| *id == cwe).map(|(_, line, name)| (line, name)).collect();
+            match INJECTED.iter().find(|(id, _)| *id == cwe.0) {
+                _ if sites.is_empty() => false,
+                None => true,
+                Some((_, which)) => {
+                    let (text, before) = whole_unit(request);
+                    UnitCalls::parse(text).is_none_or(|calls| {
+                        sites.iter().any(|(line, name)| calls.carries_data(before + line, name, *which))
+                    })
+                }
+            }
+        }
+        Ok(Applicability::Local) => true,
+        _ => false,
+    }
+}
+
+/// The `re` (and `regex`) module's functions that take a pattern first.
+const REGEX_FUNCTIONS: &[&str] =
+    &["compile", "match", "search", "fullmatch", "findall", "finditer", "sub", "subn", "split"];
+
+/// A compiled pattern's methods that run it (not `split`: every string has one).
+const PATTERN_METHODS: &[&str] = &["match", "search", "fullmatch", "findall", "finditer", "sub", "subn"];
+
+/// Whether `request` runs a regex that can take more than linear time: a call of the `re` module or
+/// a pattern's method whose pattern is not a literal the unit shows (built from input, compiled
+/// elsewhere), or a literal with an unbounded repetition (`*`, `+`, `{n,}`). Searching with one
+/// unbounded repetition is already quadratic on a long non-matching input (scrapy's `<!--.*?-->`,
+/// sqlparse's `((\r\n|\r|\n)+) *$` in the real pairs); a pattern of bounded length (`[a-z]{2}`,
+/// Django's `makemessages`) is not. Patterns the `regex-syntax` parser rejects (look-arounds,
+/// back-references) count as backtracking.
+fn regex_can_backtrack(request: &UnitRequest) -> bool {
+    let (text, before) = whole_unit(request);
+    let Some(calls) = UnitCalls::parse(text) else { return true };
+    let shown = before + 1..=before + request.line_count();
+    calls.call_sites(REGEX_FUNCTIONS).into_iter().filter(|site| shown.contains(&site.line)).any(|site| {
+        let pattern = match site.receiver_text {
+            Some("re" | "regex") => site.first.and_then(|arg| calls.string_value(arg)),
+            None if request.imports.iter().any(|i| i.trim().starts_with("from re import")) => {
+                site.first.and_then(|arg| calls.string_value(arg))
+            }
+            None => return false,
+            Some(_) if !PATTERN_METHODS.contains(&site.name) => return false,
+            // `PATTERN.match(text)` runs `PATTERN`; a wrapper such as mako's `self.match(r"...")`
+            // takes its pattern first (but `.sub`'s first argument is the replacement).
+            Some(_) => site
+                .receiver
+                .and_then(|r| calls.compiled_pattern(r))
+                .or_else(|| site.first.filter(|_| !site.name.starts_with("sub")).and_then(|a| calls.string_value(a))),
+        };
+        pattern.is_none_or(|p| pattern_backtracks(&p))
+    })
+}
+
+/// The text evidence reads, the whole unit when `request` is a window of one, and how many of its
+/// lines come before the request's first: a name bound above a window, or a call a window cuts off
+/// (a query's closing lines), is read where it is.
+fn whole_unit(request: &UnitRequest) -> (&str, usize) {
+    match &request.whole {
+        Some(whole) => (&whole.text, whole.lines_before),
+        None => (&request.text, 0),
+    }
+}
+
+/// Whether a regex can match unboundedly long text (or `regex-syntax` cannot read it).
+fn pattern_backtracks(pattern: &str) -> bool {
+    regex_syntax::ParserBuilder::new()
+        .build()
+        .parse(pattern)
+        .map_or(true, |hir| hir.properties().maximum_len().is_none())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cwe::reportable;
+
+    fn request(text: &str, imports: &[&str]) -> UnitRequest {
+        UnitRequest::function_for_tests(text, imports)
+    }
+
+    #[test]
+    fn a_local_weakness_the_catalog_can_anchor_needs_its_sink_in_the_unit() {
+        let sql = request("def f(db, name):\n    return db.execute(\"SELECT \" + name)\n", &[]);
+        let plain = request("def f(name):\n    return \"nonexistent field '%s'\" % name\n", &[]);
+        let (sqli, ldap) = (CweId(89), CweId(90));
+        assert!(anchorable(sqli) && anchorable(ldap));
+        assert!(evidenced(&sql, sqli));
+        assert!(!evidenced(&plain, sqli) && !evidenced(&sql, ldap));
+        // Every local weakness in the catalog has a sink to look for, so an anchor-free unit reports
+        // none (a weakness added without one would stay reportable anywhere: revisit this then).
+        let unanchorable: Vec<CweId> = reportable()
+            .filter(|e| e.applicability == Applicability::Local && !anchorable(e.id))
+            .map(|e| e.id)
+            .collect();
+        assert!(unanchorable.is_empty(), "{unanchorable:?}");
+        // Access control is the handler's, and a unit must show that it handles a request.
+        let idor = CweId(639);
+        assert!(!evidenced(&plain, idor));
+        assert!(evidenced(&request("@app.get(\"/x\")\ndef f(name):\n    return name\n", &[]), idor));
+        assert!(evidenced(&request("@login_required\ndef f(name):\n    return name\n", &[]), idor));
+        assert!(!evidenced(&request("@register.filter\ndef title(value):\n    return value\n", &[]), idor));
+        let mut method = request("def get_many(self, keys):\n    return keys\n", &[]);
+        (method.kind, method.name) = (UnitKind::Method, "DatabaseCache.get_many".into());
+        assert!(may_be_handler(&method) && !evidenced(&method, idor));
+        method.text = "def get_many(self, keys):\n    return self.request.GET.getlist(keys)\n".into();
+        assert!(evidenced(&method, idor));
+        (method.name, method.text) = ("OrderView.get".into(), "def get(self, pk):\n    return pk\n".into());
+        assert!(evidenced(&method, idor));
+        let mut class = request("class DatabaseFeatures(BaseDatabaseFeatures):\n    x = 1\n", &[]);
+        class.kind = UnitKind::Class;
+        assert!(!evidenced(&class, CweId(862)));
+        class.text = "class OrderViewSet(ModelViewSet):\n    permission_classes = []\n".into();
+        assert!(evidenced(&class, CweId(862)));
+    }
+
+    #[test]
+    fn an_injection_needs_a_sink_given_something_other_than_constants() {
+        let (sqli, command, code) = (CweId(89), CweId(78), CweId(94));
+        // Django's database cache: identifiers quoted, values bound as parameters.
+        let cache = request(
+            "def clear(self):\n    table = connection.ops.quote_name(self._table)\n    \
+             with connection.cursor() as cursor:\n        cursor.execute(\"DELETE FROM %s\" % table)\n",
+            &["from django.db import connection"],
+        );
+        assert!(!evidenced(&cache, sqli));
+        let literal =
+            request("def f(cursor, name):\n    cursor.execute(\"SELECT * FROM t WHERE n = %s\", [name])\n", &[]);
+        assert!(!evidenced(&literal, sqli));
+        let built =
+            request("def f(cursor, name):\n    cursor.execute(\"SELECT * FROM t WHERE n = '%s'\" % name)\n", &[]);
+        assert!(evidenced(&built, sqli));
+        let fixed = request(
+            "def f():\n    subprocess.run([\"tar\", \"-czf\", \"out.tgz\", \".\"], check=True)\n",
+            &["import subprocess"],
+        );
+        assert!(!evidenced(&fixed, command));
+        let configured = request(
+            "def f(s):\n    subprocess.run([\"tar\", \"-C\", s.exports_dir], check=True)\n",
+            &["import subprocess"],
+        );
+        assert!(evidenced(&configured, command));
+        assert!(evidenced(&request("def f(e):\n    return eval(e, {}, {})\n", &[]), code));
+        assert!(!evidenced(&request("def f():\n    return eval(\"1 + 1\")\n", &[]), code));
+        // A weak hash is weak whatever it hashes.
+        assert!(evidenced(
+            &request("def f():\n    return hashlib.md5(b\"x\").hexdigest()\n", &["import hashlib"]),
+            CweId(328)
+        ));
+    }
+
+    #[test]
+    fn a_window_is_judged_with_the_bindings_and_calls_of_its_whole_unit() {
+        let whole = "def f(self, key):\n    table = quote_name(self._table)\n    x = 1\n    \
+                     cursor.execute(\n        \"DELETE FROM %s\" % table\n    )\n    y = 2\n";
+        let mut window = request("    x = 1\n    cursor.execute(\n", &[]);
+        assert!(evidenced(&window, CweId(89)), "alone, the window's call is cut off: assume data");
+        window.whole = Some(crate::detect::WholeUnit { text: whole.into(), lines_before: 2 });
+        assert!(!evidenced(&window, CweId(89)));
+        let tainted = whole.replace("quote_name(self._table)", "self._table");
+        window.whole = Some(crate::detect::WholeUnit { text: tainted.into(), lines_before: 2 });
+        assert!(evidenced(&window, CweId(89)));
+    }
+
+    #[test]
+    fn redos_needs_a_regex_that_can_backtrack() {
+        let redos = REDOS;
+        let bounded = request(
+            "def f(locale):\n    looks = re.compile(r\"[a-z]{2}\")\n    return looks.match(locale)\n",
+            &["import re"],
+        );
+        assert!(!evidenced(&bounded, redos));
+        assert!(!evidenced(&request("def f(x):\n    return x.split(\",\")\n", &[]), redos), "no regex at all");
+        for unbounded in [
+            "def f(body):\n    return re.sub(b\"<!--.*?-->\", b\"\", body)\n",
+            "def f(v):\n    return re.search(r'((\\r\\n|\\r|\\n)+) *$', v)\n",
+            "def f(self):\n    return self.match(r\"((?:\\s+\\w+|\\s*=\\s*)*)\")\n",
+            "def f(pattern, text):\n    return re.match(pattern, text)\n",
+            "def f(text):\n    return EMAIL.match(text)\n",
+            "def f(text):\n    return WORDS.sub(\"-\", text)\n",
+            "def f(text):\n    return re.match(r\"(?=a)b\", text)\n",
+        ] {
+            assert!(evidenced(&request(unbounded, &["import re"]), redos), "{unbounded}");
+        }
+    }
+}
