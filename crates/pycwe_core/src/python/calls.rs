@@ -47,6 +47,8 @@ pub enum DataArguments {
 /// A call as evidence reads it.
 #[derive(Debug, Clone, Copy)]
 pub struct CallSite<'t> {
+    /// The `call` node.
+    pub call: Node<'t>,
     /// The callee's last identifier (`compile` of `re.compile`).
     pub name: &'t str,
     /// The 1-based line the callee ends on (where an anchor finds its name).
@@ -83,8 +85,8 @@ impl UnitCalls {
     /// Whether some call of `name` (the callee's last identifier) whose callee ends on 1-based
     /// `line` is given data in `which` arguments; `true` when the line holds no such call.
     pub fn carries_data(&self, line: usize, name: &str, which: DataArguments) -> bool {
-        let calls = self.calls_on(line, name);
-        calls.is_empty() || calls.iter().any(|call| self.data_arguments(*call, which).any(|a| !self.constant(a)))
+        let calls: Vec<CallSite> = self.call_sites(&[name]).into_iter().filter(|site| site.line == line).collect();
+        calls.is_empty() || calls.iter().any(|site| self.data_arguments(site.call, which).any(|a| !self.constant(a)))
     }
 
     /// Every call whose callee's last identifier is one of `names`.
@@ -98,6 +100,7 @@ impl UnitCalls {
                 let receiver =
                     (function.kind() == "attribute").then(|| function.child_by_field_name("object")).flatten();
                 out.push(CallSite {
+                    call: node,
                     name: last_name(function, &self.text),
                     line: function.end_position().row + 1,
                     receiver,
@@ -165,20 +168,6 @@ impl UnitCalls {
                 }
             }
         }
-    }
-
-    fn calls_on(&self, line: usize, name: &str) -> Vec<Node<'_>> {
-        let mut out = Vec::new();
-        self.walk(|node| {
-            if node.kind() == "call"
-                && let Some(function) = node.child_by_field_name("function")
-                && function.end_position().row + 1 == line
-                && last_name(function, &self.text) == name
-            {
-                out.push(node);
-            }
-        });
-        out
     }
 
     fn data_arguments<'t>(&self, call: Node<'t>, which: DataArguments) -> impl Iterator<Item = Node<'t>> {
