@@ -112,16 +112,13 @@ pub fn evidenced(request: &UnitRequest, cwe: CweId) -> bool {
         Ok(Applicability::Local) if SINK_BOUND.contains(&cwe.0) && anchorable(cwe) => {
             let sites: Vec<(usize, &str)> =
                 sites(request).into_iter().filter(|(id, ..)| *id == cwe).map(|(_, line, name)| (line, name)).collect();
-            match INJECTED.iter().find(|(id, _)| *id == cwe.0) {
-                _ if sites.is_empty() => false,
-                None => true,
-                Some((_, which)) => {
-                    let (text, before) = whole_unit(request);
-                    UnitCalls::parse(text).is_none_or(|calls| {
-                        sites.iter().any(|(line, name)| calls.carries_data(before + line, name, *which))
-                    })
-                }
+            if sites.is_empty() {
+                return false;
             }
+            let Some((_, which)) = INJECTED.iter().find(|(id, _)| *id == cwe.0) else { return true };
+            let (text, before) = whole_unit(request);
+            UnitCalls::parse(text)
+                .is_none_or(|calls| sites.iter().any(|(line, name)| calls.carries_data(before + line, name, *which)))
         }
         Ok(Applicability::Local) => true,
         _ => false,

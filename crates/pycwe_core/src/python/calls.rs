@@ -117,8 +117,7 @@ impl UnitCalls {
         if receiver.kind() != "identifier" {
             return None;
         }
-        let mut bound = self.assignments_of(self.source(receiver));
-        let (Some(value), None) = (bound.next(), bound.next()) else { return None };
+        let value = self.bound_once(self.source(receiver))?;
         let function = value.child_by_field_name("function").filter(|_| value.kind() == "call")?;
         if last_name(function, &self.text) != "compile" {
             return None;
@@ -139,14 +138,10 @@ impl UnitCalls {
                 node.named_children(&mut cursor).map(|part| literal_value(part, &self.text)).collect()
             }
             "parenthesized_expression" => node.named_child(0).and_then(|inner| self.string_value(inner)),
-            "identifier" => {
-                let name = self.source(node);
-                let mut bound = self.assignments_of(name);
-                match (bound.next(), bound.next()) {
-                    (Some(value), None) if value.kind() != "identifier" => self.string_value(value),
-                    _ => None,
-                }
-            }
+            "identifier" => self
+                .bound_once(self.source(node))
+                .filter(|v| v.kind() != "identifier")
+                .and_then(|v| self.string_value(v)),
             _ => None,
         }
     }
@@ -258,8 +253,9 @@ impl UnitCalls {
         }
     }
 
-    /// The right-hand sides bound to `name` by plain or augmented assignment.
-    fn assignments_of<'t>(&'t self, name: &'t str) -> impl Iterator<Item = Node<'t>> + 't {
+    /// The right-hand side of `name`'s only binding by plain or augmented assignment, if it has
+    /// exactly one.
+    fn bound_once(&self, name: &str) -> Option<Node<'_>> {
         let mut out = Vec::new();
         self.walk(|node| {
             if matches!(node.kind(), "assignment" | "augmented_assignment")
@@ -270,7 +266,10 @@ impl UnitCalls {
                 out.push(right);
             }
         });
-        out.into_iter()
+        match out[..] {
+            [value] => Some(value),
+            _ => None,
+        }
     }
 
     /// Every name the unit binds, and whether all its bindings are constant: the greatest fixed
