@@ -10,6 +10,7 @@ scans its `django/` package (or `--subtree`, e.g. `django/contrib/auth`, for a s
 - Bandit and Ruff (S rules) on the same tree, as time ratios.
 
     scripts/bench_scan.py [--pycwe target/release/pycwe] [--subtree django/contrib/auth] [--sample 0.1 --seed 1]
+        [--adapter DIR]
 
 `--sample F` scans a seeded random share F of the tree's `.py` files (the rest deleted from the copy)
 and estimates what the whole tree would report from the per-file counts (a mean-per-file estimate
@@ -81,8 +82,10 @@ def timed(cmd, cwd=None):
         return seconds, usage.ru_maxrss / 1024, out.read().decode(), err.read().decode(), child.returncode
 
 
-def pycwe_scan(pycwe, tree, cache_dir):
+def pycwe_scan(pycwe, tree, cache_dir, adapter=None):
     cmd = [pycwe, "scan", "--isolated", "--cache-dir", cache_dir, "--output-format", "json", "--exit-zero", tree]
+    if adapter:
+        cmd[2:2] = ["--adapter", adapter]
     seconds, rss, stdout, stderr, code = timed(cmd)
     if code not in (0, 1):
         log(stderr)
@@ -150,7 +153,9 @@ def main():
                     help="keep the scanned copy, the cache and each scan's JSON report in DIR (for triage)")
     ap.add_argument("--sample", type=float, help="scan only this random share of the .py files and estimate the rest")
     ap.add_argument("--seed", type=int, default=1, help="the sample's seed")
+    ap.add_argument("--adapter", metavar="DIR", help="scan with this adapter instead of the shipped one")
     args = ap.parse_args()
+    adapter = os.path.abspath(args.adapter) if args.adapter else None
     pycwe = os.path.abspath(args.pycwe)
     tree = os.path.join(fetch_django(), args.subtree)
     bindir = peers.ensure_venv()
@@ -168,13 +173,13 @@ def main():
             bandit_full = len(bandit_full_results)
         cache_dir = os.path.join(work, "cache")
         log("pycwe cold ...")
-        cold_s, cold_rss, cold = pycwe_scan(pycwe, copy, cache_dir)
+        cold_s, cold_rss, cold = pycwe_scan(pycwe, copy, cache_dir, adapter)
         if args.keep:
             with open(os.path.join(work, "cold.json"), "w", encoding="utf-8") as out:
                 json.dump(cold, out, indent=1)
             log(f"cold report kept in {work}/cold.json")
         log("pycwe warm ...")
-        warm_s, warm_rss, _ = pycwe_scan(pycwe, copy, cache_dir)
+        warm_s, warm_rss, _ = pycwe_scan(pycwe, copy, cache_dir, adapter)
         # Edit one file the way a commit does, so that exactly one unit must reach the model: add a
         # function that reads a file named by its parameter (an edit inside an existing function can
         # land in a unit the prefilter keeps back, and then nothing is judged at all).
@@ -183,17 +188,17 @@ def main():
             out.write(EDIT)
         edited = os.path.relpath(path, copy)
         log(f"pycwe after editing {edited} ...")
-        edit_s, edit_rss, edit = pycwe_scan(pycwe, copy, cache_dir)
+        edit_s, edit_rss, edit = pycwe_scan(pycwe, copy, cache_dir, adapter)
         if sampled:
             whole_lines = sum(count_lines(os.path.join(tree, rel)) for rel in py_files(tree))
             replica = os.path.join(work, "replica")
             replica_files, replica_lines = replicate(copy, replica, sampled[1], whole_lines)
             log(f"pycwe warm on {replica_files} files (the sample's, copied) ...")
-            rwarm_s, rwarm_rss, _ = pycwe_scan(pycwe, replica, cache_dir)
+            rwarm_s, rwarm_rss, _ = pycwe_scan(pycwe, replica, cache_dir, adapter)
             with open(os.path.join(replica, edited), "a", encoding="utf-8") as out:
                 out.write(EDIT.replace("read_fixture", "read_fixture_again"))
             log(f"pycwe after editing one of {replica_files} files ...")
-            redit_s, redit_rss, redit = pycwe_scan(pycwe, replica, cache_dir)
+            redit_s, redit_rss, redit = pycwe_scan(pycwe, replica, cache_dir, adapter)
         log("bandit ...")
         bandit_s, bandit_rss, bandit_results = bandit(bindir, copy)
         bandit_findings = len(bandit_results)

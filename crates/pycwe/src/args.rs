@@ -383,6 +383,7 @@ pub enum RecipeSetArg {
     Wide,
     NearMiss,
     Varied,
+    Typed,
 }
 
 impl From<RecipeSetArg> for pycwe_core::dataset::recipes::RecipeSet {
@@ -392,6 +393,7 @@ impl From<RecipeSetArg> for pycwe_core::dataset::recipes::RecipeSet {
             RecipeSetArg::Wide => Self::Wide,
             RecipeSetArg::NearMiss => Self::NearMiss,
             RecipeSetArg::Varied => Self::Varied,
+            RecipeSetArg::Typed => Self::Typed,
         }
     }
 }
@@ -406,7 +408,9 @@ pub struct DatasetBuildArgs {
     pub seed: u64,
     /// Recipes to draw from: `core` (what data/top25-500 was built from), `wide` (core, short
     /// idioms, and every sink also written as a plain library function taking the input as a
-    /// parameter) or `near-miss` (wide, plus pairs whose vulnerable twin has a flawed guard).
+    /// parameter), `near-miss` (wide, plus pairs whose vulnerable twin has a flawed guard),
+    /// `varied` (near-miss, plus partial guards and direct returns) or `typed` (varied, with every
+    /// function's type annotations drawn independently of its label).
     #[arg(long, value_enum, default_value_t = RecipeSetArg::Core)]
     pub recipes: RecipeSetArg,
     /// Output directory (created; existing split files are replaced).

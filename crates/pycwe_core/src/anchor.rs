@@ -107,7 +107,7 @@ fn occurrences<'a>(line: &'a str, word: &'a str) -> impl Iterator<Item = (&'a st
 }
 
 /// Whether an import line brings `name` in from `module` (`from hashlib import md5, sha1`).
-fn imports_name(imports: &[String], module: &str, name: &str) -> bool {
+pub(crate) fn imports_name(imports: &[String], module: &str, name: &str) -> bool {
     imports.iter().any(|import| {
         let Some(rest) = import.trim().strip_prefix("from ") else { return false };
         let Some((from, names)) = rest.split_once(" import ") else { return false };

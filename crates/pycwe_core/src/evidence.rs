@@ -3,7 +3,7 @@
 //! without it are guesses; on mature code (Django) such guesses were most of the findings
 //! (docs/RESULTS.md, "Scan speed").
 
-use crate::anchor::{anchorable, decorators, may_be_handler, sites, touches_request};
+use crate::anchor::{anchorable, decorators, imports_name, may_be_handler, sites, touches_request};
 use crate::cwe::{Applicability, CweId, lookup};
 use crate::detect::UnitRequest;
 use crate::python::UnitKind;
@@ -146,7 +146,8 @@ fn regex_can_backtrack(request: &UnitRequest) -> bool {
     calls.call_sites(REGEX_FUNCTIONS).into_iter().filter(|site| shown.contains(&site.line)).any(|site| {
         let pattern = match site.receiver_text {
             Some("re" | "regex") => site.first.and_then(|arg| calls.string_value(arg)),
-            None if request.imports.iter().any(|i| i.trim().starts_with("from re import")) => {
+            // A bare `match(...)` is the `re` module's only when the unit imports that very name.
+            None if ["re", "regex"].iter().any(|m| imports_name(&request.imports, m, site.name)) => {
                 site.first.and_then(|arg| calls.string_value(arg))
             }
             None => return false,
@@ -292,5 +293,8 @@ mod tests {
         ] {
             assert!(evidenced(&request(unbounded, &["import re"]), redos), "{unbounded}");
         }
+        let imported = "def f(pattern, text):\n    return match(pattern, text)\n";
+        assert!(evidenced(&request(imported, &["from re import match, sub"]), redos));
+        assert!(!evidenced(&request(imported, &["from re import compile"]), redos), "a `match` of its own");
     }
 }

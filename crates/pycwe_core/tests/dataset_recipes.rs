@@ -45,7 +45,7 @@ fn every_variant_passes_review_and_cpython_parses_it() {
 fn every_multi_job_of_a_large_plan_terminates() {
     use pycwe_core::dataset::generate::{Job, allocate, generate_job};
     use pycwe_core::dataset::recipes::RecipeSet;
-    for set in [RecipeSet::Core, RecipeSet::Wide, RecipeSet::NearMiss, RecipeSet::Varied] {
+    for set in [RecipeSet::Core, RecipeSet::Wide, RecipeSet::NearMiss, RecipeSet::Varied, RecipeSet::Typed] {
         let jobs = allocate(1500, 7, set);
         let mut multi = 0;
         for (index, job) in jobs.iter().enumerate() {
@@ -202,4 +202,40 @@ fn template_matches(template: &str, line: &str) -> bool {
         }
     }
     true
+}
+
+/// The typed set is the varied set with only `def` lines changed, and a function holding a labeled
+/// sink gets the return types the safe filler has (`-> bool`, `-> str`) as well.
+#[test]
+fn typed_set_changes_only_annotations_and_frees_them_from_the_label() {
+    use pycwe_core::dataset::generate::generate_pairs;
+    use pycwe_core::dataset::recipes::RecipeSet;
+    let varied = generate_pairs(300, 5, RecipeSet::Varied);
+    let typed = generate_pairs(300, 5, RecipeSet::Typed);
+    let mut labeled_bool_or_str = 0;
+    let mut rewritten = 0;
+    for (v, t) in varied.iter().zip(&typed) {
+        if let Err(rejection) = review_pair(t) {
+            panic!("{} {}: {}\n{}", t.family, rejection.check, rejection.detail, t.vulnerable.code);
+        }
+        for (a, b) in [(&v.vulnerable, &t.vulnerable), (&v.fixed, &t.fixed)] {
+            assert_eq!(a.marked, b.marked, "{}", t.family);
+            assert_eq!(a.code.lines().count(), b.code.lines().count(), "{}", t.family);
+            for (la, lb) in a.code.lines().zip(b.code.lines()) {
+                if la != lb {
+                    assert!(la.trim_start().starts_with("def ") || la.trim_start().starts_with("async def "), "{la}");
+                    rewritten += 1;
+                }
+            }
+        }
+        let lines: Vec<&str> = t.vulnerable.code.lines().collect();
+        if let Some(&first) = t.vulnerable.marked.first() {
+            let def = lines[..first].iter().rev().find(|l| l.trim_start().starts_with("def "));
+            if def.is_some_and(|d| d.ends_with("-> bool:") || d.ends_with("-> str:")) {
+                labeled_bool_or_str += 1;
+            }
+        }
+    }
+    assert!(rewritten > 100, "{rewritten} def lines rewritten");
+    assert!(labeled_bool_or_str >= 10, "{labeled_bool_or_str} labeled sinks under -> bool / -> str");
 }

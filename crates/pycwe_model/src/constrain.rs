@@ -16,7 +16,8 @@ const ALPHABET: &str = "NOCWE-0123456789 line\n:";
 /// 3: an anchored answer drops findings without evidence in the unit (`evidence::evidenced`).
 /// 4: access-control findings need a unit that shows it handles a request.
 /// 5: injections need a sink given something other than constants, ReDoS a regex that can backtrack.
-pub const DECODE_VERSION: u32 = 5;
+/// 6: a bare `match(...)` counts as `re`'s only when the unit imports that name from `re`/`regex`.
+pub const DECODE_VERSION: u32 = 6;
 
 /// A reason stops growing at this many bytes (the next token must end the line or the answer).
 pub const MAX_REASON_BYTES: usize = 160;

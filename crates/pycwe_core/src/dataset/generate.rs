@@ -101,10 +101,15 @@ pub fn generate_pairs(pairs: usize, seed: u64, set: RecipeSet) -> Vec<Pair> {
 pub fn generate_job(job: &Job, seed: u64, index: usize, attempt: u64, set: RecipeSet) -> Pair {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     rng.set_stream(index as u64 + 1 + attempt * (1 << 32));
-    match job {
+    let mut pair = match job {
         Job::Single(recipe) => single(&mut rng, index, recipe, set),
         Job::Multi(a, b) => multi(&mut rng, index, a, b, set.is_wide()),
+    };
+    // Drawn last, so every pair renders as in the varied set before its annotations change.
+    if set.redraws_annotations() {
+        super::annotations::redraw(&mut rng, &mut pair.vulnerable, &mut pair.fixed);
     }
+    pair
 }
 
 /// What one pair is made of: one recipe, or two taint recipes sharing a handler.

@@ -1,6 +1,7 @@
 //! Datasets: the record format, the recipe-based generator of vulnerable/fixed twins, leak-free
 //! splits, automated review, and the dataset card.
 
+pub mod annotations;
 pub mod audit;
 pub mod build;
 pub mod card;

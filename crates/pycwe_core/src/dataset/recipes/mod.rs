@@ -74,12 +74,15 @@ pub enum RecipeSet {
     /// and handlers that return the sink's value directly (`return redirect(target)`) rather than
     /// through a result variable.
     Varied,
+    /// Varied, with every function's type annotations redrawn independently of its label
+    /// ([`crate::dataset::annotations`]): in the earlier sets `-> bool` or `-> str` meant "safe".
+    Typed,
 }
 
 impl RecipeSet {
     /// Whether the set holds the wide recipes (and so draws plain library functions too).
     pub fn is_wide(&self) -> bool {
-        matches!(self, RecipeSet::Wide | RecipeSet::NearMiss | RecipeSet::Varied)
+        matches!(self, RecipeSet::Wide | RecipeSet::NearMiss | RecipeSet::Varied | RecipeSet::Typed)
     }
 
     /// The set's name on the command line and in a dataset card.
@@ -89,12 +92,18 @@ impl RecipeSet {
             RecipeSet::Wide => "wide",
             RecipeSet::NearMiss => "near-miss",
             RecipeSet::Varied => "varied",
+            RecipeSet::Typed => "typed",
         }
     }
 
     /// Whether a single-sink handler may return the sink's value directly.
     pub fn returns_directly(&self) -> bool {
-        *self == RecipeSet::Varied
+        matches!(self, RecipeSet::Varied | RecipeSet::Typed)
+    }
+
+    /// Whether function annotations are redrawn independently of the label.
+    pub fn redraws_annotations(&self) -> bool {
+        *self == RecipeSet::Typed
     }
 
     /// By reference, as serde's `skip_serializing_if` calls it.
@@ -110,7 +119,7 @@ pub fn recipes(set: RecipeSet) -> Vec<&'static Recipe> {
         RecipeSet::Core => core.collect(),
         RecipeSet::Wide => core.chain(idioms::RECIPES.iter()).collect(),
         RecipeSet::NearMiss => core.chain(idioms::RECIPES.iter()).chain(near_miss::RECIPES.iter()).collect(),
-        RecipeSet::Varied => core
+        RecipeSet::Varied | RecipeSet::Typed => core
             .chain(idioms::RECIPES.iter())
             .chain(near_miss::RECIPES.iter())
             .chain(partial_guard::RECIPES.iter())
