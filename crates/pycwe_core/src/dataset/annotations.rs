@@ -29,93 +29,55 @@ const RETURN_TYPES: &[&str] = &["str", "bool", "int", "dict", "list", "bytes", "
 /// Packages whose behaviour depends on annotations.
 const ANNOTATION_DRIVEN: &[&str] = &["fastapi", "typer", "pydantic"];
 
-/// One `def` line split into its parts.
-#[derive(Debug, PartialEq, Eq)]
-struct DefLine<'a> {
-    /// Indentation, `async ` and `def name(`.
-    head: &'a str,
-    params: &'a str,
-    /// The return annotation without `->`, trimmed; `None` when absent.
-    returns: Option<&'a str>,
+/// Whether `line` is a whole `def` statement's header on one line (its `:` last).
+fn is_one_line_def(line: &str) -> bool {
+    let trimmed = line.trim_start();
+    (trimmed.starts_with("def ") || trimmed.starts_with("async def ")) && line.trim_end().ends_with(':')
 }
 
-fn parse_def(line: &str) -> Option<DefLine<'_>> {
-    let trimmed = line.trim_start();
-    if !(trimmed.starts_with("def ") || trimmed.starts_with("async def ")) || !line.trim_end().ends_with(':') {
+/// A one-line `def` as tree-sitter reads it, in byte offsets of the line.
+#[derive(Debug, PartialEq, Eq)]
+struct DefLine {
+    name: String,
+    /// Where the `)` closing the parameters is.
+    params_end: usize,
+    /// Each annotated parameter's span and its text without the annotation (`x: int = 5` is `x=5`).
+    annotated: Vec<(std::ops::Range<usize>, String)>,
+}
+
+fn parse_def(line: &str) -> Option<DefLine> {
+    if !is_one_line_def(line) {
         return None;
     }
-    let open = line.find('(')?;
-    let close = matching_paren(line, open)?;
-    let rest = line[close + 1..].trim_end().strip_suffix(':')?.trim();
-    let returns = match rest {
-        "" => None,
-        r => Some(r.strip_prefix("->")?.trim()),
-    };
-    Some(DefLine { head: &line[..=open], params: &line[open + 1..close], returns })
-}
-
-/// Byte index of the `)` closing the `(` at `open`, skipping brackets and strings in between.
-fn matching_paren(line: &str, open: usize) -> Option<usize> {
-    let mut depth = 0usize;
-    let mut quote: Option<char> = None;
-    for (i, c) in line.char_indices().skip_while(|(i, _)| *i < open) {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, '"' | '\'') => quote = Some(c),
-            (None, '(' | '[' | '{') => depth += 1,
-            (None, ')' | ']' | '}') => {
-                depth -= 1;
-                if depth == 0 {
-                    return (c == ')').then_some(i);
-                }
+    let indent = line.len() - line.trim_start().len();
+    // A body on the same line makes the header a complete statement on its own.
+    let source = format!("{} pass\n", line.trim());
+    let mut parser = tree_sitter::Parser::new();
+    parser.set_language(&tree_sitter_python::LANGUAGE.into()).ok()?;
+    let tree = parser.parse(&source, None)?;
+    let root = tree.root_node();
+    let def = root.named_child(0).filter(|n| n.kind() == "function_definition" && !root.has_error())?;
+    let text = |node: tree_sitter::Node| source.get(node.byte_range()).map(String::from);
+    let params = def.child_by_field_name("parameters")?;
+    let mut cursor = params.walk();
+    let mut annotated = Vec::new();
+    for param in params.named_children(&mut cursor) {
+        let stripped = match param.kind() {
+            // `name: type`, `*args: type`: the first child is the name or the splat.
+            "typed_parameter" => text(param.named_child(0)?)?,
+            "typed_default_parameter" => {
+                format!("{}={}", text(param.child_by_field_name("name")?)?, text(param.child_by_field_name("value")?)?)
             }
-            _ => {}
-        }
+            _ => continue,
+        };
+        let span = param.byte_range();
+        annotated.push((span.start + indent..span.end + indent, stripped));
     }
-    None
-}
-
-/// The pieces of `text` between the `sep`s of its own level (not inside brackets or strings).
-fn split_top_level(text: &str, sep: char) -> Vec<&str> {
-    let mut out = Vec::new();
-    let (mut depth, mut quote, mut start) = (0i32, None::<char>, 0);
-    for (i, c) in text.char_indices() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, '"' | '\'') => quote = Some(c),
-            (None, '(' | '[' | '{') => depth += 1,
-            (None, ')' | ']' | '}') => depth -= 1,
-            (None, c) if c == sep && depth == 0 => {
-                out.push(&text[start..i]);
-                start = i + c.len_utf8();
-            }
-            _ => {}
-        }
-    }
-    out.push(&text[start..]);
-    out
-}
-
-/// A parameter list with every annotation removed: `x: int = 5` becomes `x=5`.
-fn strip_params(params: &str) -> String {
-    split_top_level(params, ',')
-        .into_iter()
-        .map(|param| {
-            let (name_part, default) = match split_top_level(param, '=').as_slice() {
-                [name, _, ..] => (*name, Some(param[name.len() + 1..].trim())),
-                _ => (param, None),
-            };
-            let name = split_top_level(name_part, ':')[0].trim();
-            let leading = &param[..param.len() - param.trim_start().len()];
-            match default {
-                Some(default) => format!("{leading}{name}={default}"),
-                None => format!("{leading}{name}"),
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(",")
+    Some(DefLine {
+        name: text(def.child_by_field_name("name")?)?,
+        params_end: params.end_byte() - 1 + indent,
+        annotated,
+    })
 }
 
 /// What happens to one function's annotations.
@@ -137,14 +99,26 @@ fn draw(rng: &mut impl Rng) -> Rewrite {
 }
 
 fn apply(line: &str, rewrite: Rewrite) -> Option<String> {
-    let def = parse_def(line)?;
-    let name = def.head.trim_start().trim_start_matches("async ").trim_start_matches("def ").trim_end_matches('(');
     match rewrite {
         Rewrite::Keep => None,
-        Rewrite::Strip => Some(format!("{}{}):", def.head, strip_params(def.params))),
-        // A constructor returns None whatever the pool says.
-        Rewrite::Return(_) if name == "__init__" => None,
-        Rewrite::Return(ty) => Some(format!("{}{}) -> {ty}:", def.head, def.params)),
+        Rewrite::Strip => {
+            let def = parse_def(line)?;
+            let mut out = String::new();
+            let mut at = 0;
+            for (span, stripped) in &def.annotated {
+                out.push_str(&line[at..span.start]);
+                out.push_str(stripped);
+                at = span.end;
+            }
+            out.push_str(&line[at..def.params_end]);
+            out.push_str("):");
+            Some(out)
+        }
+        Rewrite::Return(ty) => {
+            let def = parse_def(line)?;
+            // A constructor returns None whatever the pool says.
+            (def.name != "__init__").then(|| format!("{}) -> {ty}:", &line[..def.params_end]))
+        }
     }
 }
 
@@ -154,7 +128,7 @@ pub fn redraw(rng: &mut ChaCha8Rng, vulnerable: &mut Rendered, fixed: &mut Rende
         return;
     }
     let defs = |code: &str| -> Vec<String> {
-        code.lines().filter(|l| parse_def(l).is_some()).map(String::from).collect::<Vec<_>>()
+        code.lines().filter(|l| is_one_line_def(l)).map(String::from).collect::<Vec<_>>()
     };
     let (in_vulnerable, in_fixed) = (defs(&vulnerable.code), defs(&fixed.code));
     let mut plan: Vec<(String, String)> = Vec::new();
@@ -190,11 +164,13 @@ mod tests {
 
     #[test]
     fn parses_one_line_defs_only() {
-        let def = parse_def("    def find(self, term: str, limit: int = 5) -> list:").unwrap();
-        assert_eq!(def.head, "    def find(");
-        assert_eq!(def.params, "self, term: str, limit: int = 5");
-        assert_eq!(def.returns, Some("list"));
-        assert_eq!(parse_def("async def go(x):").unwrap().returns, None);
+        let find = "    def find(self, term: str, limit: int = 5) -> list:";
+        assert_eq!(apply(find, Rewrite::Strip).unwrap(), "    def find(self, term, limit=5):");
+        assert_eq!(
+            apply(find, Rewrite::Return("bool")).unwrap(),
+            "    def find(self, term: str, limit: int = 5) -> bool:"
+        );
+        assert_eq!(apply("async def go(x):", Rewrite::Return("str")).unwrap(), "async def go(x) -> str:");
         assert!(parse_def("def go(x,").is_none());
         assert!(parse_def("x = 1").is_none());
         assert!(parse_def("def f(a=(1, 2)) -> Dict[str, int]:").is_some());
@@ -202,14 +178,15 @@ mod tests {
 
     #[test]
     fn strips_annotations_and_keeps_defaults() {
-        assert_eq!(strip_params("self, term: str, limit: int = 5"), "self, term, limit=5");
-        assert_eq!(strip_params("a: Dict[str, int] = {\"k\": 1}, *args: str, **kw"), "a={\"k\": 1}, *args, **kw");
-        assert_eq!(strip_params("x=\"a:b\""), "x=\"a:b\"");
-        assert_eq!(strip_params(""), "");
+        let strip = |line: &str| apply(line, Rewrite::Strip).unwrap();
         assert_eq!(
-            apply("def evaluate(expression: str, book: dict) -> bool:", Rewrite::Strip).unwrap(),
-            "def evaluate(expression, book):"
+            strip("def f(a: Dict[str, int] = {\"k\": 1}, *args: str, **kw):"),
+            "def f(a={\"k\": 1}, *args, **kw):"
         );
+        assert_eq!(strip("def f(x=\"a:b\"):"), "def f(x=\"a:b\"):");
+        assert_eq!(strip("def f(x: str = \"a\\\")\", y: int):"), "def f(x=\"a\\\")\", y):");
+        assert_eq!(strip("def f():"), "def f():");
+        assert_eq!(strip("def evaluate(expression: str, book: dict) -> bool:"), "def evaluate(expression, book):");
         assert_eq!(apply("def f(x) -> dict:", Rewrite::Return("bool")).unwrap(), "def f(x) -> bool:");
         assert_eq!(apply("    def __init__(self, x):", Rewrite::Return("str")), None);
     }
