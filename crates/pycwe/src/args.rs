@@ -413,6 +413,10 @@ pub struct DatasetBuildArgs {
     /// function's type annotations drawn independently of its label).
     #[arg(long, value_enum, default_value_t = RecipeSetArg::Core)]
     pub recipes: RecipeSetArg,
+    /// A folder of real Python code (`scripts/fetch_carriers.sh` fetches the pinned one): half of
+    /// the single-sink pairs are then written into its functions instead of a generated scaffold.
+    #[arg(long, value_name = "DIR")]
+    pub carriers: Option<PathBuf>,
     /// Output directory (created; existing split files are replaced).
     #[arg(long)]
     pub out: PathBuf,

@@ -2,7 +2,8 @@
 
 use anyhow::Context;
 use pycwe_core::atomic::write_atomic;
-use pycwe_core::dataset::build::{BuildOptions, build as build_dataset, write_dataset};
+use pycwe_core::dataset::build::{BuildOptions, build_with_carriers, write_dataset};
+use pycwe_core::dataset::carriers::Corpus;
 use pycwe_core::dataset::human_review::{extend_log, log_to_jsonl, read_log, render_for_review};
 use pycwe_core::dataset::record::read_jsonl;
 use rand::SeedableRng;
@@ -19,8 +20,9 @@ pub fn build(args: &DatasetBuildArgs) -> anyhow::Result<Outcome> {
     let reviews_path = args.reviews.clone().unwrap_or_else(|| args.out.join("review.jsonl"));
     let reviews = read_log(&reviews_path)?;
     let started = std::time::Instant::now();
-    let dataset =
-        build_dataset(&BuildOptions { size: args.size, seed: args.seed, recipes: args.recipes.into() }, &reviews);
+    let corpus = args.carriers.as_deref().map(read_corpus).transpose()?;
+    let options = BuildOptions { size: args.size, seed: args.seed, recipes: args.recipes.into() };
+    let dataset = build_with_carriers(&options, &reviews, corpus.as_ref());
     write_dataset(&dataset, &args.out)
         .with_context(|| format!("cannot write the dataset to {}", args.out.display()))?;
     let card = &dataset.card;
@@ -54,6 +56,30 @@ pub fn build(args: &DatasetBuildArgs) -> anyhow::Result<Outcome> {
     }
     eprintln!("built in {:.1} s", started.elapsed().as_secs_f64());
     Ok(Outcome::Clean)
+}
+
+/// Every `.py` file under `dir` (hidden and ignored files too: the corpus is a plain folder), read
+/// as text; a file that is not UTF-8 is skipped with a warning, an unreadable folder is an error.
+fn read_corpus(dir: &std::path::Path) -> anyhow::Result<Corpus> {
+    let mut sources = Vec::new();
+    for entry in ignore::WalkBuilder::new(dir).standard_filters(false).build() {
+        let entry = entry.with_context(|| format!("cannot read the carrier corpus {}", dir.display()))?;
+        let path = entry.path();
+        if !entry.file_type().is_some_and(|t| t.is_file()) || path.extension().is_none_or(|e| e != "py") {
+            continue;
+        }
+        let relative = path.strip_prefix(dir).unwrap_or(path).to_string_lossy().replace('\\', "/");
+        match std::fs::read_to_string(path) {
+            Ok(text) => sources.push((relative, text)),
+            Err(err) => output::warn(&format!("{}: skipped ({err})", path.display())),
+        }
+    }
+    if sources.is_empty() {
+        anyhow::bail!("{}: no Python files to use as carriers (run scripts/fetch_carriers.sh)", dir.display());
+    }
+    let corpus = Corpus::from_sources(sources);
+    eprintln!("carriers: {} functions from {} files", corpus.carriers.len(), corpus.files);
+    Ok(corpus)
 }
 
 pub fn review(args: &DatasetReviewArgs) -> anyhow::Result<Outcome> {

@@ -2,8 +2,12 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use super::card::{Card, card};
-use super::generate::{Pair, allocate, generate_job};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use super::card::{Card, CarrierCounts, card};
+use super::carriers::{Corpus, carried_pair};
+use super::generate::{Job, Pair, allocate, generate_job};
 use super::human_review::{ReviewEntry, Verdict, code_hash};
 use super::recipes::RecipeSet;
 use super::record::{Origin, Record, Review, ReviewStatus};
@@ -39,6 +43,9 @@ pub struct Dropped {
     pub rejected_by_reviewer: usize,
 }
 
+/// Share of single taint pairs written into a carrier when a corpus is given.
+const CARRIER_SHARE: f64 = 0.5;
+
 /// Redraws allowed for one planned pair before it is given up (the card then shows fewer examples).
 const MAX_ATTEMPTS: u64 = 50;
 
@@ -47,6 +54,12 @@ fn normalized(code: &str) -> String {
 }
 
 pub fn build(opts: &BuildOptions, reviews: &[ReviewEntry]) -> Dataset {
+    build_with_carriers(opts, reviews, None)
+}
+
+/// [`build`], with [`CARRIER_SHARE`] of the single taint pairs written into real functions of
+/// `carriers` ([`crate::dataset::carriers`]); the other pairs render exactly as without it.
+pub fn build_with_carriers(opts: &BuildOptions, reviews: &[ReviewEntry], carriers: Option<&Corpus>) -> Dataset {
     let wanted_pairs = opts.size.div_ceil(2);
     let jobs = allocate(wanted_pairs, opts.seed, opts.recipes);
     let verdicts: HashMap<&str, &ReviewEntry> = reviews.iter().map(|e| (e.hash.as_str(), e)).collect();
@@ -56,7 +69,20 @@ pub fn build(opts: &BuildOptions, reviews: &[ReviewEntry]) -> Dataset {
     for (index, job) in jobs.iter().enumerate() {
         // A rejected or duplicate pair is redrawn from the same job, so the planned balance holds.
         for attempt in 0..MAX_ATTEMPTS {
-            let pair = generate_job(job, opts.seed, index, attempt, opts.recipes);
+            let pair = match (job, carriers) {
+                (Job::Single(recipe), Some(corpus)) => {
+                    // A stream of its own, so the scaffolded pairs draw exactly what they draw without carriers.
+                    let mut rng = ChaCha8Rng::seed_from_u64(opts.seed ^ 0xCA22_1E25);
+                    rng.set_stream(index as u64 + 1 + attempt * (1 << 32));
+                    let carried = if rng.random_bool(CARRIER_SHARE) {
+                        carried_pair(&mut rng, index, recipe, corpus)
+                    } else {
+                        None
+                    };
+                    carried.unwrap_or_else(|| generate_job(job, opts.seed, index, attempt, opts.recipes))
+                }
+                _ => generate_job(job, opts.seed, index, attempt, opts.recipes),
+            };
             let checks = match review_pair(&pair) {
                 Ok(checks) => checks,
                 Err(rejection) => {
@@ -136,7 +162,12 @@ pub fn build(opts: &BuildOptions, reviews: &[ReviewEntry]) -> Dataset {
     }
     let random = random_split(&records, opts.seed);
     let family = family_split(&records, opts.seed);
-    let card = card(opts, &records, &random, &family, &frameworks, &dropped, reviews);
+    let mut card = card(opts, &records, &random, &family, &frameworks, &dropped, reviews);
+    card.carriers = carriers.map(|corpus| CarrierCounts {
+        files: corpus.files,
+        functions: corpus.carriers.len(),
+        pairs: frameworks.values().filter(|f| f.as_str() == "carrier").count() / 2,
+    });
     Dataset { records, random, family, card }
 }
 

@@ -663,7 +663,7 @@ fn assemble(
 }
 
 /// The import lines (and names of `from` imports) whose bound names `code` mentions.
-fn used_imports(imports: &BTreeSet<String>, code: &str) -> BTreeSet<String> {
+pub(crate) fn used_imports(imports: &BTreeSet<String>, code: &str) -> BTreeSet<String> {
     let words = crate::python::chunk::identifier_words(code);
     let mut kept = BTreeSet::new();
     for line in imports {

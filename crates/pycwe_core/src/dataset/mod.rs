@@ -5,6 +5,7 @@ pub mod annotations;
 pub mod audit;
 pub mod build;
 pub mod card;
+pub mod carriers;
 pub mod filler;
 pub mod generate;
 pub mod human_review;
