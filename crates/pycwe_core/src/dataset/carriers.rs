@@ -60,7 +60,8 @@ const MIN_LINES: usize = 4;
 const MAX_LINES: usize = 40;
 
 /// Annotations of parameters that never hold text.
-const NON_TEXT_TYPES: &[&str] = &["int", "bool", "float", "None", "Callable", "type", "Type", "Iterable", "List", "list"];
+const NON_TEXT_TYPES: &[&str] =
+    &["int", "bool", "float", "None", "Callable", "type", "Type", "Iterable", "List", "list"];
 
 impl Corpus {
     /// Reads every function of `sources` (`(path, text)`, sorted by path here) that can carry a sink.
@@ -171,7 +172,8 @@ fn carrier(
         }
     }
     // Before any statement but never after the last one: inserted code should run.
-    let insert_before: Vec<usize> = statements.into_iter().filter(|&i| lines[i].starts_with(&" ".repeat(body_indent))).collect();
+    let insert_before: Vec<usize> =
+        statements.into_iter().filter(|&i| lines[i].starts_with(&" ".repeat(body_indent))).collect();
     if insert_before.is_empty() {
         return None;
     }
