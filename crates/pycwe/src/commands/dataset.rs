@@ -71,7 +71,7 @@ fn read_corpus(dir: &std::path::Path) -> anyhow::Result<Corpus> {
         let relative = path.strip_prefix(dir).unwrap_or(path).to_string_lossy().replace('\\', "/");
         match std::fs::read_to_string(path) {
             Ok(text) => sources.push((relative, text)),
-            Err(err) => output::warn(&format!("{}: skipped ({err})", path.display())),
+            Err(err) => output::warn(format!("{}: skipped ({err})", path.display())),
         }
     }
     if sources.is_empty() {
