@@ -35,8 +35,8 @@ pub struct Carrier {
     /// The function's lines (decorators included), indented as shown: column 0 for a function,
     /// 4 for a method.
     pub lines: Vec<String>,
-    /// Indices in `lines` of the top-level body statements a sink may go before (not before a
-    /// docstring, never the first line of the body when it is one).
+    /// Indices in `lines` of the top-level body statements a sink may go before: every one but a
+    /// docstring, so a sink never lands above the docstring or after the last statement.
     pub insert_before: Vec<usize>,
     /// The body's indentation.
     pub body_indent: usize,
