@@ -78,6 +78,7 @@ impl Corpus {
                 continue;
             }
             let Some(tree) = parser.parse(text, None) else { continue };
+            let source_lines: Vec<&str> = text.lines().collect();
             let root = tree.root_node();
             let mut cursor = root.walk();
             let imports: Vec<String> = root
@@ -91,7 +92,7 @@ impl Corpus {
             for top in root.named_children(&mut cursor) {
                 match definition(top) {
                     Some(def) if def.kind() == "function_definition" => {
-                        carriers.extend(carrier(path, text, top, def, None));
+                        carriers.extend(carrier(path, text, &source_lines, top, def, None));
                     }
                     Some(def) if def.kind() == "class_definition" => {
                         let Some(name) = def.child_by_field_name("name") else { continue };
@@ -100,7 +101,14 @@ impl Corpus {
                         let mut inner = body.walk();
                         for member in body.named_children(&mut inner) {
                             if let Some(method) = definition(member).filter(|d| d.kind() == "function_definition") {
-                                carriers.extend(carrier(path, text, member, method, Some(header.clone())));
+                                carriers.extend(carrier(
+                                    path,
+                                    text,
+                                    &source_lines,
+                                    member,
+                                    method,
+                                    Some(header.clone()),
+                                ));
                             }
                         }
                     }
@@ -124,9 +132,11 @@ fn definition(node: tree_sitter::Node) -> Option<tree_sitter::Node> {
     }
 }
 
+/// `source_lines` is `text` split into lines, once per file: a file holds many functions.
 fn carrier(
     path: &str,
     text: &str,
+    source_lines: &[&str],
     outer: tree_sitter::Node,
     def: tree_sitter::Node,
     class_header: Option<String>,
@@ -139,7 +149,6 @@ fn carrier(
     if !(MIN_LINES..=MAX_LINES).contains(&count) {
         return None;
     }
-    let source_lines: Vec<&str> = text.lines().collect();
     let column = outer.start_position().column;
     let shown_column = if class_header.is_some() { 4 } else { 0 };
     let mut lines = Vec::with_capacity(count);
@@ -172,8 +181,8 @@ fn carrier(
         }
     }
     // Before any statement but never after the last one: inserted code should run.
-    let insert_before: Vec<usize> =
-        statements.into_iter().filter(|&i| lines[i].starts_with(&" ".repeat(body_indent))).collect();
+    let body_pad = " ".repeat(body_indent);
+    let insert_before: Vec<usize> = statements.into_iter().filter(|&i| lines[i].starts_with(&body_pad)).collect();
     if insert_before.is_empty() {
         return None;
     }
