@@ -93,12 +93,21 @@ const INJECTED: &[(u32, DataArguments)] = &[
 /// Inefficient regular expression complexity (ReDoS).
 const REDOS: CweId = CweId(1333);
 
+/// Cross-site scripting.
+const XSS: CweId = CweId(79);
+
+/// Words of names that deal in markup (case-insensitive parts of an identifier): HTML builders and
+/// escapers (`format_html`, `mark_safe`, `Markup`, `conditional_escape`), links, script, template
+/// engines and their `render` calls.
+const MARKUP_WORDS: &[&str] = &["html", "markup", "mark_safe", "escape", "javascript", "href", "template", "render"];
+
 /// Whether an anchored answer may keep a finding of `cwe` in `request`:
 /// - a contextual weakness in a unit that can be a handler and shows it handles a request;
 /// - a sink-bound local one ([`SINK_BOUND`]) only in a unit that uses one of its sinks (the grammar
 ///   then put the finding on such a line), and for an injection ([`INJECTED`]) only where one of
 ///   those calls is given something that is not a constant;
 /// - ReDoS only in a unit with a regex call whose pattern can backtrack ([`regex_can_backtrack`]);
+/// - cross-site scripting only in a unit that shows markup ([`shows_markup`]);
 /// - any other local one.
 ///
 /// A filter on what was decoded, not a narrower grammar, on purpose: the grammar renormalises the
@@ -109,6 +118,7 @@ pub fn evidenced(request: &UnitRequest, cwe: CweId) -> bool {
     match lookup(cwe).map(|e| e.applicability) {
         Ok(Applicability::Contextual) => may_be_handler(request) && handles_request(request),
         Ok(Applicability::Local) if cwe == REDOS => regex_can_backtrack(request),
+        Ok(Applicability::Local) if cwe == XSS => shows_markup(request),
         Ok(Applicability::Local) if SINK_BOUND.contains(&cwe.0) && anchorable(cwe) => {
             let sites: Vec<(usize, &str)> =
                 sites(request).into_iter().filter(|(id, ..)| *id == cwe).map(|(_, line, name)| (line, name)).collect();
@@ -161,6 +171,27 @@ fn regex_can_backtrack(request: &UnitRequest) -> bool {
         };
         pattern.is_none_or(|p| pattern_backtracks(&p))
     })
+}
+
+/// Whether `request` shows that it builds or hands on markup: a string with a tag in it (`<h1>`,
+/// `</a>`, `<!--`), or a name or string with one of [`MARKUP_WORDS`] in it (`context["href"]`,
+/// `"text/html"`, `template_name = "..."`). XSS has no sink the catalog can
+/// anchor (any string can become HTML), so the model may name it on any line, and on Django it named
+/// it on lines that hold no HTML at all (`i = index`, a `try:`); every CWE-79 label of the real-code
+/// pairs sits in a unit that shows markup (tests/prefilter_recall.rs). Docstrings count (a tag in
+/// one is rare, and the conservative reading keeps the finding); a unit that does not parse too.
+fn shows_markup(request: &UnitRequest) -> bool {
+    let (text, _) = whole_unit(request);
+    let Some(calls) = UnitCalls::parse(text) else { return true };
+    let markup_name = |name: &&str| {
+        let lower = name.to_ascii_lowercase();
+        MARKUP_WORDS.iter().any(|word| lower.contains(word))
+    };
+    let has_tag = |text: &&str| {
+        text.as_bytes().windows(2).any(|w| w[0] == b'<' && (w[1].is_ascii_alphabetic() || matches!(w[1], b'/' | b'!')))
+    };
+    calls.texts_of(&["identifier", "string_content"]).iter().any(markup_name)
+        || calls.texts_of(&["string_content"]).iter().any(has_tag)
 }
 
 /// The text evidence reads, the whole unit when `request` is a window of one, and how many of its
@@ -271,6 +302,40 @@ mod tests {
         let tainted = whole.replace("quote_name(self._table)", "self._table");
         window.whole = Some(crate::detect::WholeUnit { text: tainted.into(), lines_before: 2 });
         assert!(evidenced(&window, CweId(89)));
+    }
+
+    #[test]
+    fn cross_site_scripting_needs_markup_in_the_unit() {
+        for markup in [
+            "def greet(name):\n    return f\"<h1>Welcome back, {name}!</h1>\"\n",
+            "def link(url):\n    return '<a href=\"%s\">x</a>' % url\n",
+            "def f(v):\n    return mark_safe(v)\n",
+            "def f(v):\n    return Markup(v)\n",
+            "def f(self, v):\n    return self.render(v)\n",
+            "def f(v):\n    return format_html(\"{}\", v)\n",
+            "def f(v):\n    return jinja2.Template(v).render()\n",
+            "def f(v):\n    body = '<!-- ' + v\n    return body\n",
+            "def f(v):\n    return conditional_escape(v)\n",
+            "def f(context, v):\n    context[\"widget\"][\"href\"] = v\n    return context\n",
+        ] {
+            assert!(evidenced(&request(markup, &[]), XSS), "{markup}");
+        }
+        for plain in [
+            "def f(index):\n    i = index\n    return self._layer[i]\n",
+            "def f(a, b):\n    return a < b\n",
+            "def f(a):\n    return \"%s <%d\" % (a, 3)\n",
+            "def f(request, reason):\n    try:\n        return self._accept(request)\n    finally:\n        log(reason)\n",
+        ] {
+            assert!(!evidenced(&request(plain, &[]), XSS), "{plain}");
+        }
+        // A window is judged with its whole unit: the tag may sit above it.
+        let mut window = request("    out += name\n    return out\n", &[]);
+        assert!(!evidenced(&window, XSS));
+        window.whole = Some(crate::detect::WholeUnit {
+            text: "def f(name):\n    out = \"<p>\"\n    out += name\n    return out\n".into(),
+            lines_before: 2,
+        });
+        assert!(evidenced(&window, XSS));
     }
 
     #[test]

@@ -6,8 +6,10 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use pycwe_core::cwe::CweId;
 use pycwe_core::dataset::record::{Record, read_jsonl};
 use pycwe_core::detect::FakeDetector;
+use pycwe_core::evidence::evidenced;
 use pycwe_core::judge::{FileVerdict, JudgeOptions, anchor_reach, judge_files, prefilter_recall};
 use pycwe_core::python::{ChunkOptions, chunk};
 use pycwe_core::source::SourceFile;
@@ -56,6 +58,34 @@ fn anchoring_still_lets_most_labeled_lines_of_real_code_be_named() {
     // gives up are library internals such as Django's SQL compilers (`KeyTransform.as_sql`, no
     // `.execute` in sight) and Jinja's sandbox: 22 labels, docs/RESULTS.md "Anchored answers".
     assert!(reach >= 0.50, "anchor reach on real code {reach:.3}");
+}
+
+#[test]
+fn every_cross_site_scripting_label_of_real_code_sits_in_a_unit_that_shows_markup() {
+    // Decode v7 keeps an XSS finding only in a unit that shows markup (`evidence::shows_markup`):
+    // this is what that rule would cost on real fixes, and it must cost nothing there.
+    let records = read_jsonl(&repo().join("data/realcode/pairs.jsonl")).unwrap();
+    let xss: Vec<Record> = records.into_iter().filter(|r| r.lines.contains_key("CWE-79")).collect();
+    assert!(xss.len() >= 8, "{} records", xss.len());
+    let (verdicts, _) = verdicts(&xss);
+    let mut labels = 0;
+    for (record, verdict) in xss.iter().zip(&verdicts) {
+        for &line in &record.lines["CWE-79"] {
+            let holding: Vec<_> =
+                verdict.pieces.iter().filter(|p| p.file_lines.contains(&line.saturating_sub(1))).collect();
+            if holding.is_empty() {
+                continue; // a comment or blank line: no unit shows it
+            }
+            labels += 1;
+            assert!(
+                holding.iter().any(|p| evidenced(&p.request, CweId(79))),
+                "{} line {line}: no markup in {:?}",
+                record.id,
+                holding.iter().map(|p| &p.request.name).collect::<Vec<_>>()
+            );
+        }
+    }
+    assert!(labels >= 15, "{labels} labeled lines in units");
 }
 
 #[test]

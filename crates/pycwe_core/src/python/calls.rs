@@ -146,6 +146,17 @@ impl UnitCalls {
         }
     }
 
+    /// The text of every node of one of `kinds` (`identifier`, `string_content`), in source order.
+    pub fn texts_of(&self, kinds: &[&str]) -> Vec<&str> {
+        let mut out = Vec::new();
+        self.walk(|node| {
+            if kinds.contains(&node.kind()) {
+                out.push(self.source(node));
+            }
+        });
+        out
+    }
+
     fn source(&self, node: Node) -> &str {
         self.text.get(node.byte_range()).unwrap_or("")
     }
