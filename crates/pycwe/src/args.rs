@@ -384,6 +384,7 @@ pub enum RecipeSetArg {
     NearMiss,
     Varied,
     Typed,
+    Layouts,
 }
 
 impl From<RecipeSetArg> for pycwe_core::dataset::recipes::RecipeSet {
@@ -394,6 +395,7 @@ impl From<RecipeSetArg> for pycwe_core::dataset::recipes::RecipeSet {
             RecipeSetArg::NearMiss => Self::NearMiss,
             RecipeSetArg::Varied => Self::Varied,
             RecipeSetArg::Typed => Self::Typed,
+            RecipeSetArg::Layouts => Self::Layouts,
         }
     }
 }
@@ -409,8 +411,10 @@ pub struct DatasetBuildArgs {
     /// Recipes to draw from: `core` (what data/top25-500 was built from), `wide` (core, short
     /// idioms, and every sink also written as a plain library function taking the input as a
     /// parameter), `near-miss` (wide, plus pairs whose vulnerable twin has a flawed guard),
-    /// `varied` (near-miss, plus partial guards and direct returns) or `typed` (varied, with every
-    /// function's type annotations drawn independently of its label).
+    /// `varied` (near-miss, plus partial guards and direct returns), `typed` (varied, with every
+    /// function's type annotations drawn independently of its label) or `layouts` (typed, with
+    /// each pair laid out another way where the meaning allows: a string built inside a `with`
+    /// hoisted above it, a module constant used by one function made its local).
     #[arg(long, value_enum, default_value_t = RecipeSetArg::Core)]
     pub recipes: RecipeSetArg,
     /// A folder of real Python code (`scripts/fetch_carriers.sh` fetches the pinned one): half of

@@ -1,4 +1,4 @@
-//! Prints generated pairs for eyeballing: `cargo run -p pycwe_core --example dump_pairs -- N SEED [core|wide|near-miss|varied|typed]`.
+//! Prints generated pairs for eyeballing: `cargo run -p pycwe_core --example dump_pairs -- N SEED [core|wide|near-miss|varied|typed|layouts]`.
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let n = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(4);
@@ -9,6 +9,7 @@ fn main() {
         Some("near-miss") => RecipeSet::NearMiss,
         Some("varied") => RecipeSet::Varied,
         Some("typed") => RecipeSet::Typed,
+        Some("layouts") => RecipeSet::Layouts,
         _ => RecipeSet::Core,
     };
     for pair in pycwe_core::dataset::generate::generate_pairs(n, seed, set) {

@@ -239,3 +239,118 @@ fn typed_set_changes_only_annotations_and_frees_them_from_the_label() {
     assert!(rewritten > 100, "{rewritten} def lines rewritten");
     assert!(labeled_bool_or_str >= 10, "{labeled_bool_or_str} labeled sinks under -> bool / -> str");
 }
+
+/// The layouts set is the typed set laid out another way: lines moved, a constant renamed, a labeled
+/// call's string argument bound to a name first. Undoing the binding, each twin holds the same lines
+/// up to case and its labels sit on the same code; the twins are rewritten alike; and a share of
+/// pairs is rewritten each way.
+#[test]
+fn layouts_set_moves_lines_of_the_typed_set_and_labels_move_with_them() {
+    use pycwe_core::dataset::generate::{Rendered, generate_pairs};
+    use pycwe_core::dataset::recipes::RecipeSet;
+    let typed = generate_pairs(400, 5, RecipeSet::Typed);
+    let layouts = generate_pairs(400, 5, RecipeSet::Layouts);
+    let (mut hoisted, mut localized, mut extracted) = (0, 0, 0);
+    // The rewritten code with an extracted binding put back into its call, lowercased.
+    let lower = |r: &Rendered| r.code.lines().map(|l| l.trim().to_ascii_lowercase()).collect::<Vec<_>>();
+    // Only a binding the typed twin lacks (`original`) is the rewrite's.
+    let undone = |r: &Rendered, original: &Rendered| -> (Vec<String>, bool) {
+        let mut lines = lower(r);
+        let original = lower(original);
+        let mut found = false;
+        for name in ["query", "command", "source", "text_value"] {
+            let prefix = format!("{name} = ");
+            let Some(at) = lines.iter().position(|l| l.starts_with(&prefix) && !original.contains(l)) else { continue };
+            let argument = lines[at][prefix.len()..].to_string();
+            let uses: Vec<usize> =
+                (0..lines.len()).filter(|&i| i != at && lines[i].contains(&format!("({name}"))).collect();
+            if let [use_at] = uses[..] {
+                lines[use_at] = lines[use_at].replacen(&format!("({name}"), &format!("({argument}"), 1);
+                lines[at].clear();
+                found = true;
+            }
+        }
+        (lines, found)
+    };
+    for (t, l) in typed.iter().zip(&layouts) {
+        if let Err(rejection) = review_pair(l) {
+            panic!("{} {}: {}\n{}", l.family, rejection.check, rejection.detail, l.vulnerable.code);
+        }
+        let mut pair_extracted = false;
+        for (a, b) in [(&t.vulnerable, &l.vulnerable), (&t.fixed, &l.fixed)] {
+            let before: Vec<String> = a.code.lines().map(|l| l.trim().to_ascii_lowercase()).collect();
+            let (after, found) = undone(b, a);
+            pair_extracted |= found;
+            let sorted = |lines: &[String]| {
+                let mut v: Vec<String> = lines.iter().filter(|l| !l.is_empty()).cloned().collect();
+                v.sort();
+                v
+            };
+            assert_eq!(sorted(&before), sorted(&after), "{}:\n{}", l.family, b.code);
+            for (sa, sb) in a.marked_by_sink.iter().zip(&b.marked_by_sink) {
+                let texts = |lines: &[String], s: &[usize]| s.iter().map(|&n| lines[n - 1].clone()).collect::<Vec<_>>();
+                assert_eq!(texts(&before, sa), texts(&after, sb), "{}:\n{}", l.family, b.code);
+            }
+        }
+        if t.vulnerable.code != l.vulnerable.code {
+            let (before, after): (Vec<&str>, Vec<&str>) =
+                (t.vulnerable.code.lines().collect(), l.vulnerable.code.lines().collect());
+            extracted += usize::from(pair_extracted);
+            // Hoisted: a `with` line now follows a line that was inside it.
+            if (1..after.len()).any(|i| {
+                after[i].trim_start().starts_with("with ")
+                    && before.iter().position(|b| *b == after[i]).is_some_and(|j| {
+                        before.get(j + 1).is_some_and(|next| {
+                            let (x, y) = (next.trim(), after[i - 1].trim());
+                            x == y
+                                || (pair_extracted
+                                    && ["query = ", "command = ", "source = ", "text_value = "]
+                                        .iter()
+                                        .any(|p| y.starts_with(p)))
+                        })
+                    })
+            }) {
+                hoisted += 1;
+            }
+            // Localized: a module constant line is gone.
+            let constant = |b: &&str| {
+                b.split_once(" = ")
+                    .is_some_and(|(n, _)| !n.is_empty() && n.chars().all(|c| c.is_ascii_uppercase() || c == '_'))
+            };
+            if before.iter().any(|b| constant(b) && !after.contains(b)) {
+                localized += 1;
+            }
+            // Rewritten alike: with the binding undone, the lines one twin has and the other lacks
+            // are the typed pair's.
+            let only_in = |a: &[String], b: &[String]| {
+                let mut rest: Vec<&String> = b.iter().filter(|l| !l.is_empty()).collect();
+                let mut out: Vec<String> = Vec::new();
+                for line in a.iter().filter(|l| !l.is_empty()) {
+                    match rest.iter().position(|r| *r == line) {
+                        Some(i) => {
+                            rest.swap_remove(i);
+                        }
+                        None => out.push(line.clone()),
+                    }
+                }
+                out.sort();
+                out
+            };
+            let (tv, tf) = (lower(&t.vulnerable), lower(&t.fixed));
+            let (lv, lf) = (undone(&l.vulnerable, &t.vulnerable).0, undone(&l.fixed, &t.fixed).0);
+            assert_eq!(
+                only_in(&tv, &tf),
+                only_in(&lv, &lf),
+                "{}:\n{}\n-----\n{}",
+                l.family,
+                l.vulnerable.code,
+                l.fixed.code
+            );
+        }
+    }
+    eprintln!("{hoisted} hoisted, {localized} localized, {extracted} extracted of 400 pairs");
+    assert!(
+        hoisted >= 2 && localized >= 15 && extracted >= 15,
+        "{hoisted} hoisted, {localized} localized, {extracted} extracted"
+    );
+}

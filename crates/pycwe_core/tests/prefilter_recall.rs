@@ -104,6 +104,20 @@ fn the_prefilter_keeps_every_marked_line_of_the_example_project() {
     assert_eq!(recall, 1.0, "a marked line never reaches the model");
 }
 
+#[test]
+fn every_labeled_line_of_the_hand_written_probes_reaches_the_model_and_can_be_named() {
+    // The probes (data/handwritten/) are read as "the adapter scores this code p": a labeled line the
+    // prefilter keeps back or anchoring cannot name would make a low score the pipeline's, not the model's.
+    for probe in ["helpers", "guards", "annotations", "nesting", "paraphrase", "sidechecks"] {
+        let records = read_jsonl(&repo().join(format!("data/handwritten/{probe}.jsonl"))).unwrap();
+        let vulnerable: Vec<Record> = records.into_iter().filter(|r| !r.cwes.is_empty()).collect();
+        assert!(!vulnerable.is_empty(), "{probe}");
+        let (verdicts, _) = verdicts(&vulnerable);
+        assert_eq!(prefilter_recall(&vulnerable, &verdicts), Some(1.0), "{probe}: prefilter recall");
+        assert_eq!(anchor_reach(&vulnerable, &verdicts), Some(1.0), "{probe}: anchor reach");
+    }
+}
+
 /// Each example file as a record labeled by its `# expect:` markers.
 fn example_records() -> Vec<Record> {
     let root = repo().join("examples/bookshelf");

@@ -109,6 +109,10 @@ pub fn generate_job(job: &Job, seed: u64, index: usize, attempt: u64, set: Recip
     if set.redraws_annotations() {
         super::annotations::redraw(&mut rng, &mut pair.vulnerable, &mut pair.fixed);
     }
+    // After the annotations, so a layouts pair is its typed pair laid out another way.
+    if set.rewrites_layouts() {
+        super::layouts::rewrite(&mut rng, &mut pair.vulnerable, &mut pair.fixed);
+    }
     pair
 }
 

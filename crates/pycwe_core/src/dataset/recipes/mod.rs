@@ -77,12 +77,18 @@ pub enum RecipeSet {
     /// Varied, with every function's type annotations redrawn independently of its label
     /// ([`crate::dataset::annotations`]): in the earlier sets `-> bool` or `-> str` meant "safe".
     Typed,
+    /// Typed, with each pair's layout rewritten in both twins alike where the meaning allows
+    /// ([`crate::dataset::layouts`]): adapters had learned where the recipes put a query or an allowlist.
+    Layouts,
 }
 
 impl RecipeSet {
     /// Whether the set holds the wide recipes (and so draws plain library functions too).
     pub fn is_wide(&self) -> bool {
-        matches!(self, RecipeSet::Wide | RecipeSet::NearMiss | RecipeSet::Varied | RecipeSet::Typed)
+        matches!(
+            self,
+            RecipeSet::Wide | RecipeSet::NearMiss | RecipeSet::Varied | RecipeSet::Typed | RecipeSet::Layouts
+        )
     }
 
     /// The set's name on the command line and in a dataset card.
@@ -93,17 +99,23 @@ impl RecipeSet {
             RecipeSet::NearMiss => "near-miss",
             RecipeSet::Varied => "varied",
             RecipeSet::Typed => "typed",
+            RecipeSet::Layouts => "layouts",
         }
     }
 
     /// Whether a single-sink handler may return the sink's value directly.
     pub fn returns_directly(&self) -> bool {
-        matches!(self, RecipeSet::Varied | RecipeSet::Typed)
+        matches!(self, RecipeSet::Varied | RecipeSet::Typed | RecipeSet::Layouts)
     }
 
     /// Whether function annotations are redrawn independently of the label.
     pub fn redraws_annotations(&self) -> bool {
-        *self == RecipeSet::Typed
+        matches!(self, RecipeSet::Typed | RecipeSet::Layouts)
+    }
+
+    /// Whether each pair's layout is rewritten (a statement hoisted out of a `with`, a constant made local).
+    pub fn rewrites_layouts(&self) -> bool {
+        *self == RecipeSet::Layouts
     }
 
     /// By reference, as serde's `skip_serializing_if` calls it.
@@ -119,7 +131,7 @@ pub fn recipes(set: RecipeSet) -> Vec<&'static Recipe> {
         RecipeSet::Core => core.collect(),
         RecipeSet::Wide => core.chain(idioms::RECIPES.iter()).collect(),
         RecipeSet::NearMiss => core.chain(idioms::RECIPES.iter()).chain(near_miss::RECIPES.iter()).collect(),
-        RecipeSet::Varied | RecipeSet::Typed => core
+        RecipeSet::Varied | RecipeSet::Typed | RecipeSet::Layouts => core
             .chain(idioms::RECIPES.iter())
             .chain(near_miss::RECIPES.iter())
             .chain(partial_guard::RECIPES.iter())
