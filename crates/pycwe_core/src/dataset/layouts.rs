@@ -302,7 +302,7 @@ fn find_extractable(rendered: &Rendered) -> Option<Extract> {
             continue;
         }
         // The binding's line must start where the statement does.
-        if statement.start_position().row != row && call.start_position().row != statement.start_position().row {
+        if statement.start_position().row != row {
             continue;
         }
         return Some(Extract {
@@ -371,7 +371,8 @@ fn find_localizable(code: &str) -> Option<Localize> {
     let root = tree.root_node();
     let lines: Vec<&str> = code.lines().collect();
     let all_names = identifiers(code, root);
-    let functions: Vec<Node> = descendants(root).into_iter().filter(|n| n.kind() == "function_definition").collect();
+    let nodes = descendants(root);
+    let functions: Vec<Node> = nodes.iter().copied().filter(|n| n.kind() == "function_definition").collect();
     for statement in root.named_children(&mut root.walk()) {
         let Some((left, right)) = simple_assignment(statement) else { continue };
         let name = text(code, left);
@@ -385,8 +386,9 @@ fn find_localizable(code: &str) -> Option<Localize> {
         {
             continue;
         }
-        let uses: Vec<Node> = descendants(root)
-            .into_iter()
+        let uses: Vec<Node> = nodes
+            .iter()
+            .copied()
             .filter(|n| n.kind() == "identifier" && text(code, *n) == name && n.id() != left.id())
             .collect();
         // `obj.NAME` and `f(NAME=...)` are other names spelled the same: leave such a module alone.
