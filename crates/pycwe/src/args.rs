@@ -385,6 +385,7 @@ pub enum RecipeSetArg {
     Varied,
     Typed,
     Layouts,
+    Returns,
 }
 
 impl From<RecipeSetArg> for pycwe_core::dataset::recipes::RecipeSet {
@@ -396,6 +397,7 @@ impl From<RecipeSetArg> for pycwe_core::dataset::recipes::RecipeSet {
             RecipeSetArg::Varied => Self::Varied,
             RecipeSetArg::Typed => Self::Typed,
             RecipeSetArg::Layouts => Self::Layouts,
+            RecipeSetArg::Returns => Self::Returns,
         }
     }
 }
@@ -412,9 +414,10 @@ pub struct DatasetBuildArgs {
     /// idioms, and every sink also written as a plain library function taking the input as a
     /// parameter), `near-miss` (wide, plus pairs whose vulnerable twin has a flawed guard),
     /// `varied` (near-miss, plus partial guards and direct returns), `typed` (varied, with every
-    /// function's type annotations drawn independently of its label) or `layouts` (typed, with
+    /// function's type annotations drawn independently of its label), `layouts` (typed, with
     /// each pair laid out another way where the meaning allows: a string built inside a `with`
-    /// hoisted above it, a module constant used by one function made its local).
+    /// hoisted above it, a module constant used by one function made its local) or `returns`
+    /// (layouts, with a value folded into the `return` on the next line).
     #[arg(long, value_enum, default_value_t = RecipeSetArg::Core)]
     pub recipes: RecipeSetArg,
     /// A folder of real Python code (`scripts/fetch_carriers.sh` fetches the pinned one): half of

@@ -1,4 +1,4 @@
-//! Prints generated pairs for eyeballing: `cargo run -p pycwe_core --example dump_pairs -- N SEED [core|wide|near-miss|varied|typed|layouts]`.
+//! Prints generated pairs for eyeballing: `cargo run -p pycwe_core --example dump_pairs -- N SEED [core|wide|near-miss|varied|typed|layouts|returns]`.
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let n = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(4);
@@ -10,6 +10,7 @@ fn main() {
         Some("varied") => RecipeSet::Varied,
         Some("typed") => RecipeSet::Typed,
         Some("layouts") => RecipeSet::Layouts,
+        Some("returns") => RecipeSet::Returns,
         _ => RecipeSet::Core,
     };
     for pair in pycwe_core::dataset::generate::generate_pairs(n, seed, set) {

@@ -354,3 +354,53 @@ fn layouts_set_moves_lines_of_the_typed_set_and_labels_move_with_them() {
         "{hoisted} hoisted, {localized} localized, {extracted} extracted"
     );
 }
+
+#[test]
+fn returns_set_folds_a_value_into_the_next_return_of_the_layouts_set_and_keeps_labels_on_it() {
+    use pycwe_core::dataset::generate::{Rendered, generate_pairs};
+    use pycwe_core::dataset::recipes::RecipeSet;
+    let layouts = generate_pairs(400, 5, RecipeSet::Layouts);
+    let returns = generate_pairs(400, 5, RecipeSet::Returns);
+    let mut folded = 0;
+    let mut folded_labels = 0;
+    let mut codes = Vec::new();
+    // The one assignment row folded into the next line, or None when the twin is unchanged.
+    let folded_row = |before: &Rendered, after: &Rendered| -> Option<(usize, String)> {
+        let (b, a): (Vec<&str>, Vec<&str>) = (before.code.lines().collect(), after.code.lines().collect());
+        if b == a {
+            return None;
+        }
+        assert_eq!(a.len() + 1, b.len(), "one line fewer:\n{}", after.code);
+        let row = (0..a.len()).find(|&i| a[i] != b[i]).expect("a changed line");
+        assert_eq!(a[row + 1..], b[row + 2..], "only the folded lines change:\n{}", after.code);
+        let (name, value) = b[row].trim().split_once(" = ").expect("an assignment");
+        assert!(b[row + 1].trim_start().starts_with("return "), "{}", b[row + 1]);
+        // Undoing the fold gives back the return line.
+        assert_eq!(a[row].replacen(value, name, 1), b[row + 1], "{}", after.code);
+        // Every label keeps its code: a label on either folded line is on the joined one.
+        let map = |l: usize| if l >= row + 2 { l - 1 } else { l };
+        let mut expected: Vec<usize> = before.marked.iter().map(|&l| map(l)).collect();
+        expected.dedup();
+        assert_eq!(after.marked, expected, "{}", after.code);
+        Some((row, b[row + 1].to_string()))
+    };
+    for (l, r) in layouts.iter().zip(&returns) {
+        if let Err(rejection) = review_pair(r) {
+            panic!("{} {}: {}\n{}", r.family, rejection.check, rejection.detail, r.vulnerable.code);
+        }
+        let (v, f) = (folded_row(&l.vulnerable, &r.vulnerable), folded_row(&l.fixed, &r.fixed));
+        // Alike: the same `return` folded in both (a fix may have moved it down).
+        let same = |x: &Option<(usize, String)>| x.as_ref().map(|(_, ret)| ret.clone());
+        assert_eq!(same(&v), same(&f), "both twins alike or neither:\n{}\n-----\n{}", r.vulnerable.code, r.fixed.code);
+        if let Some((row, _)) = v {
+            folded += 1;
+            folded_labels += usize::from(r.vulnerable.marked.contains(&(row + 1)));
+            codes.push((format!("{} vulnerable", r.family), r.vulnerable.code.as_str()));
+            codes.push((format!("{} fixed", r.family), r.fixed.code.as_str()));
+        }
+    }
+    let rejected = support::cpython_rejects(&codes);
+    assert!(rejected.is_empty(), "CPython rejects:\n{rejected}");
+    eprintln!("{folded} folded of 400 pairs, {folded_labels} onto a labeled line");
+    assert!(folded >= 40 && folded_labels >= 20, "{folded} folded, {folded_labels} labeled");
+}

@@ -113,6 +113,10 @@ pub fn generate_job(job: &Job, seed: u64, index: usize, attempt: u64, set: Recip
     if set.rewrites_layouts() {
         super::layouts::rewrite(&mut rng, &mut pair.vulnerable, &mut pair.fixed);
     }
+    // Last again, so a returns pair is its layouts pair with one return folded.
+    if set.inlines_returns() {
+        super::inline_return::rewrite(&mut rng, &mut pair.vulnerable, &mut pair.fixed);
+    }
     pair
 }
 

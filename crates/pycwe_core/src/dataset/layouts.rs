@@ -64,18 +64,18 @@ pub fn rewrite(rng: &mut ChaCha8Rng, vulnerable: &mut Rendered, fixed: &mut Rend
     }
 }
 
-fn parse(code: &str) -> Option<Tree> {
+pub(super) fn parse(code: &str) -> Option<Tree> {
     let mut parser = tree_sitter::Parser::new();
     parser.set_language(&tree_sitter_python::LANGUAGE.into()).ok()?;
     parser.parse(code, None).filter(|tree| !tree.root_node().has_error())
 }
 
-fn text<'a>(code: &'a str, node: Node) -> &'a str {
+pub(super) fn text<'a>(code: &'a str, node: Node) -> &'a str {
     code.get(node.byte_range()).unwrap_or("")
 }
 
 /// Every node under `node` (itself included), in source order.
-fn descendants(node: Node) -> Vec<Node> {
+pub(super) fn descendants(node: Node) -> Vec<Node> {
     let mut out = Vec::new();
     let mut stack = vec![node];
     while let Some(n) = stack.pop() {
@@ -91,8 +91,22 @@ fn identifiers<'a>(code: &'a str, node: Node) -> BTreeSet<&'a str> {
     descendants(node).into_iter().filter(|n| n.kind() == "identifier").map(|n| text(code, n)).collect()
 }
 
+/// Nodes that evaluate part of themselves later, conditionally or in a scope of their own.
+pub(super) fn defers_evaluation(kind: &str) -> bool {
+    matches!(
+        kind,
+        "lambda"
+            | "list_comprehension"
+            | "dictionary_comprehension"
+            | "set_comprehension"
+            | "generator_expression"
+            | "boolean_operator"
+            | "conditional_expression"
+    )
+}
+
 /// The two sides of a statement that is one plain assignment (`x = ...`: no annotation, no chain).
-fn simple_assignment(statement: Node) -> Option<(Node, Node)> {
+pub(super) fn simple_assignment(statement: Node) -> Option<(Node, Node)> {
     let assignment = (statement.kind() == "expression_statement").then(|| statement.named_child(0)).flatten()?;
     if assignment.kind() != "assignment" || assignment.child_by_field_name("type").is_some() {
         return None;
@@ -273,26 +287,21 @@ fn find_extractable(rendered: &Rendered) -> Option<Extract> {
             if matches!(parent.kind(), "block" | "module") {
                 break;
             }
-            if matches!(
-                parent.kind(),
-                "lambda"
-                    | "list_comprehension"
-                    | "dictionary_comprehension"
-                    | "set_comprehension"
-                    | "generator_expression"
-                    | "boolean_operator"
-                    | "conditional_expression"
-                    | "with_clause"
-                    | "with_item"
-                    | "if_statement"
-                    | "elif_clause"
-                    | "while_statement"
-                    | "for_statement"
-                    | "decorator"
-                    | "default_parameter"
-                    | "typed_default_parameter"
-                    | "parameters"
-            ) {
+            if defers_evaluation(parent.kind())
+                || matches!(
+                    parent.kind(),
+                    "with_clause"
+                        | "with_item"
+                        | "if_statement"
+                        | "elif_clause"
+                        | "while_statement"
+                        | "for_statement"
+                        | "decorator"
+                        | "default_parameter"
+                        | "typed_default_parameter"
+                        | "parameters"
+                )
+            {
                 statement = root; // marks "no"
                 break;
             }

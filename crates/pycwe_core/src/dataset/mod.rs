@@ -9,6 +9,7 @@ pub mod carriers;
 pub mod filler;
 pub mod generate;
 pub mod human_review;
+pub mod inline_return;
 pub mod layouts;
 pub mod leak;
 pub mod names;

@@ -80,6 +80,10 @@ pub enum RecipeSet {
     /// Typed, with each pair's layout rewritten in both twins alike where the meaning allows
     /// ([`crate::dataset::layouts`]): adapters had learned where the recipes put a query or an allowlist.
     Layouts,
+    /// Layouts, with a value folded into the `return` right after it
+    /// ([`crate::dataset::inline_return`]): every sink ended in an assignment, real handlers return
+    /// what they build.
+    Returns,
 }
 
 impl RecipeSet {
@@ -87,7 +91,12 @@ impl RecipeSet {
     pub fn is_wide(&self) -> bool {
         matches!(
             self,
-            RecipeSet::Wide | RecipeSet::NearMiss | RecipeSet::Varied | RecipeSet::Typed | RecipeSet::Layouts
+            RecipeSet::Wide
+                | RecipeSet::NearMiss
+                | RecipeSet::Varied
+                | RecipeSet::Typed
+                | RecipeSet::Layouts
+                | RecipeSet::Returns
         )
     }
 
@@ -100,22 +109,28 @@ impl RecipeSet {
             RecipeSet::Varied => "varied",
             RecipeSet::Typed => "typed",
             RecipeSet::Layouts => "layouts",
+            RecipeSet::Returns => "returns",
         }
     }
 
     /// Whether a single-sink handler may return the sink's value directly.
     pub fn returns_directly(&self) -> bool {
-        matches!(self, RecipeSet::Varied | RecipeSet::Typed | RecipeSet::Layouts)
+        matches!(self, RecipeSet::Varied | RecipeSet::Typed | RecipeSet::Layouts | RecipeSet::Returns)
     }
 
     /// Whether function annotations are redrawn independently of the label.
     pub fn redraws_annotations(&self) -> bool {
-        matches!(self, RecipeSet::Typed | RecipeSet::Layouts)
+        matches!(self, RecipeSet::Typed | RecipeSet::Layouts | RecipeSet::Returns)
     }
 
     /// Whether each pair's layout is rewritten (a statement hoisted out of a `with`, a constant made local).
     pub fn rewrites_layouts(&self) -> bool {
-        *self == RecipeSet::Layouts
+        matches!(self, RecipeSet::Layouts | RecipeSet::Returns)
+    }
+
+    /// Whether a value is folded into the `return` that follows it.
+    pub fn inlines_returns(&self) -> bool {
+        *self == RecipeSet::Returns
     }
 
     /// By reference, as serde's `skip_serializing_if` calls it.
@@ -131,7 +146,7 @@ pub fn recipes(set: RecipeSet) -> Vec<&'static Recipe> {
         RecipeSet::Core => core.collect(),
         RecipeSet::Wide => core.chain(idioms::RECIPES.iter()).collect(),
         RecipeSet::NearMiss => core.chain(idioms::RECIPES.iter()).chain(near_miss::RECIPES.iter()).collect(),
-        RecipeSet::Varied | RecipeSet::Typed | RecipeSet::Layouts => core
+        RecipeSet::Varied | RecipeSet::Typed | RecipeSet::Layouts | RecipeSet::Returns => core
             .chain(idioms::RECIPES.iter())
             .chain(near_miss::RECIPES.iter())
             .chain(partial_guard::RECIPES.iter())
