@@ -90,6 +90,12 @@ const INJECTED: &[(u32, DataArguments)] = &[
     (1336, DataArguments::All),
 ];
 
+/// Weak hashes and broken cryptography: a hash call that declares it is not for security
+/// (`md5(data, usedforsecurity=False)`, Python 3.9+: a cache key, an ETag, a file name) is not one,
+/// as Bandit's B324 reads it too. Django's `HashedFilesMixin.file_hash` is one
+/// (docs/RESULTS.md §6, "Session 22").
+const HASH_WEAKNESSES: &[u32] = &[327, 328];
+
 /// Inefficient regular expression complexity (ReDoS).
 const REDOS: CweId = CweId(1333);
 
@@ -120,8 +126,14 @@ pub fn evidenced(request: &UnitRequest, cwe: CweId) -> bool {
         Ok(Applicability::Local) if cwe == REDOS => regex_can_backtrack(request),
         Ok(Applicability::Local) if cwe == XSS => shows_markup(request),
         Ok(Applicability::Local) if SINK_BOUND.contains(&cwe.0) && anchorable(cwe) => {
-            let sites: Vec<(usize, &str)> =
+            let mut sites: Vec<(usize, &str)> =
                 sites(request).into_iter().filter(|(id, ..)| *id == cwe).map(|(_, line, name)| (line, name)).collect();
+            if HASH_WEAKNESSES.contains(&cwe.0) {
+                let (text, before) = whole_unit(request);
+                if let Some(calls) = UnitCalls::parse(text) {
+                    sites.retain(|(line, name)| !calls.passes_false(before + line, name, "usedforsecurity"));
+                }
+            }
             if sites.is_empty() {
                 return false;
             }
@@ -284,11 +296,21 @@ mod tests {
         assert!(evidenced(&configured, command));
         assert!(evidenced(&request("def f(e):\n    return eval(e, {}, {})\n", &[]), code));
         assert!(!evidenced(&request("def f():\n    return eval(\"1 + 1\")\n", &[]), code));
-        // A weak hash is weak whatever it hashes.
+        // A weak hash is weak whatever it hashes, unless it says it is not for security.
         assert!(evidenced(
             &request("def f():\n    return hashlib.md5(b\"x\").hexdigest()\n", &["import hashlib"]),
             CweId(328)
         ));
+        let declared = "def f(d):\n    h = md5(usedforsecurity=False)\n    h.update(d)\n    return h.hexdigest()\n";
+        assert!(!evidenced(&request(declared, &["from hashlib import md5"]), CweId(328)));
+        let declared = "def f(d):\n    return hashlib.md5(d, usedforsecurity=False).hexdigest()\n";
+        assert!(!evidenced(&request(declared, &["import hashlib"]), CweId(328)));
+        // `True`, or a second call without it, is still a weak hash.
+        let stated = "def f(d):\n    return hashlib.md5(d, usedforsecurity=True).hexdigest()\n";
+        assert!(evidenced(&request(stated, &["import hashlib"]), CweId(328)));
+        let second =
+            "def f(d):\n    a = hashlib.md5(d, usedforsecurity=False)\n    return hashlib.md5(d).hexdigest(), a\n";
+        assert!(evidenced(&request(second, &["import hashlib"]), CweId(328)));
     }
 
     #[test]

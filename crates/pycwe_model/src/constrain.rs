@@ -18,7 +18,8 @@ const ALPHABET: &str = "NOCWE-0123456789 line\n:";
 /// 5: injections need a sink given something other than constants, ReDoS a regex that can backtrack.
 /// 6: a bare `match(...)` counts as `re`'s only when the unit imports that name from `re`/`regex`.
 /// 7: cross-site scripting needs a unit that shows markup (a tag in a string, an HTML or template name).
-pub const DECODE_VERSION: u32 = 7;
+/// 8: a weak-hash call passing `usedforsecurity=False` is no evidence of a weak hash.
+pub const DECODE_VERSION: u32 = 8;
 
 /// A reason stops growing at this many bytes (the next token must end the line or the answer).
 pub const MAX_REASON_BYTES: usize = 160;

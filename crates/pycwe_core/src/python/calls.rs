@@ -89,6 +89,21 @@ impl UnitCalls {
         calls.is_empty() || calls.iter().any(|site| self.data_arguments(site.call, which).any(|a| !self.constant(a)))
     }
 
+    /// Whether every call of `name` whose callee ends on 1-based `line` passes `keyword=False`
+    /// (`hashlib.md5(data, usedforsecurity=False)`); `false` when the line holds no such call.
+    pub fn passes_false(&self, line: usize, name: &str, keyword: &str) -> bool {
+        let calls: Vec<CallSite> = self.call_sites(&[name]).into_iter().filter(|site| site.line == line).collect();
+        !calls.is_empty()
+            && calls.iter().all(|site| {
+                let Some(args) = site.call.child_by_field_name("arguments") else { return false };
+                let mut cursor = args.walk();
+                args.named_children(&mut cursor).filter(|a| a.kind() == "keyword_argument").any(|a| {
+                    a.child_by_field_name("name").is_some_and(|n| self.source(n) == keyword)
+                        && a.child_by_field_name("value").is_some_and(|v| self.source(v) == "False")
+                })
+            })
+    }
+
     /// Every call whose callee's last identifier is one of `names`.
     pub fn call_sites(&self, names: &[&str]) -> Vec<CallSite<'_>> {
         let mut out = Vec::new();
