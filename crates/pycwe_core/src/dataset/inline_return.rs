@@ -21,7 +21,7 @@ use rand_chacha::ChaCha8Rng;
 use tree_sitter::Node;
 
 use super::generate::Rendered;
-use super::layouts::{defers_evaluation, descendants, parse, simple_assignment, text};
+use super::layouts::{defers_evaluation, descendants, finish, is_other_meaning, parse, simple_assignment, text};
 
 /// Share of pairs (where it applies) folded at a labeled line: the layout the recipes never show.
 const LABELED_SHARE: f64 = 0.8;
@@ -65,22 +65,13 @@ impl Inline {
         lines[self.assign_row] = self.joined.clone();
         lines.remove(self.assign_row + 1);
         // 1-based: the return line (assign_row + 2) joins the assignment's; later lines go up one.
-        let (assign, ret) = (self.assign_row + 1, self.assign_row + 2);
-        let trailing = rendered.code.ends_with('\n');
-        rendered.code = lines.join("\n");
-        if trailing {
-            rendered.code.push('\n');
+        let ret = self.assign_row + 2;
+        finish(rendered, lines, |line| if line >= ret { line - 1 } else { line });
+        // Labels on both joined lines are one label now (the map keeps their order).
+        rendered.marked.dedup();
+        for sink in &mut rendered.marked_by_sink {
+            sink.dedup();
         }
-        let map = |line: usize| if line >= ret { line - 1 } else { line };
-        let remap = |lines: &[usize]| {
-            let mut out: Vec<usize> = lines.iter().map(|&l| map(l)).collect();
-            out.sort_unstable();
-            out.dedup();
-            out
-        };
-        debug_assert!(remap(&[assign, ret]) == vec![assign]);
-        rendered.marked = remap(&rendered.marked);
-        rendered.marked_by_sink = rendered.marked_by_sink.iter().map(|s| remap(s)).collect();
     }
 }
 
@@ -209,14 +200,6 @@ fn enclosing_function(node: Node) -> Option<Node> {
         }
     }
     None
-}
-
-/// `obj.NAME` and `f(NAME=...)` spell the name but are not it.
-fn is_other_meaning(n: Node) -> bool {
-    n.parent().is_some_and(|p| {
-        (p.kind() == "attribute" && p.child_by_field_name("attribute").is_some_and(|a| a.id() == n.id()))
-            || (p.kind() == "keyword_argument" && p.child_by_field_name("name").is_some_and(|a| a.id() == n.id()))
-    })
 }
 
 /// A `try` (its `finally` or handlers could read the name after the return) between the statement and its function.

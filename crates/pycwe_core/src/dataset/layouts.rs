@@ -132,7 +132,15 @@ fn move_line_up(rendered: &mut Rendered, from: usize, to: usize, dedent: usize) 
     finish(rendered, lines, map);
 }
 
-fn finish(rendered: &mut Rendered, lines: Vec<String>, map: impl Fn(usize) -> usize) {
+/// `obj.NAME` and `f(NAME=...)` spell the name but are not it.
+pub(super) fn is_other_meaning(n: Node) -> bool {
+    n.parent().is_some_and(|p| {
+        (p.kind() == "attribute" && p.child_by_field_name("attribute").is_some_and(|a| a.id() == n.id()))
+            || (p.kind() == "keyword_argument" && p.child_by_field_name("name").is_some_and(|a| a.id() == n.id()))
+    })
+}
+
+pub(super) fn finish(rendered: &mut Rendered, lines: Vec<String>, map: impl Fn(usize) -> usize) {
     let trailing = rendered.code.ends_with('\n');
     rendered.code = lines.join("\n");
     if trailing {
@@ -401,14 +409,7 @@ fn find_localizable(code: &str) -> Option<Localize> {
             .filter(|n| n.kind() == "identifier" && text(code, *n) == name && n.id() != left.id())
             .collect();
         // `obj.NAME` and `f(NAME=...)` are other names spelled the same: leave such a module alone.
-        let other_meaning = |n: &Node| {
-            n.parent().is_some_and(|p| {
-                (p.kind() == "attribute" && p.child_by_field_name("attribute").is_some_and(|a| a.id() == n.id()))
-                    || (p.kind() == "keyword_argument"
-                        && p.child_by_field_name("name").is_some_and(|a| a.id() == n.id()))
-            })
-        };
-        if uses.iter().any(other_meaning) {
+        if uses.iter().any(|n| is_other_meaning(*n)) {
             continue;
         }
         // The innermost function holding each use: all must be the same one, and it must come after
