@@ -424,6 +424,11 @@ pub struct DatasetBuildArgs {
     /// the single-sink pairs are then written into its functions instead of a generated scaffold.
     #[arg(long, value_name = "DIR")]
     pub carriers: Option<PathBuf>,
+    /// Also put up to N functions of the carrier corpus, unchanged, into the training split as safe
+    /// records: real code that touches a catalog API with nothing wrong in it, the negatives a scan
+    /// meets (functions whose safety rests on their callers' data are left out).
+    #[arg(long, value_name = "N", default_value_t = 0, requires = "carriers")]
+    pub mature_negatives: usize,
     /// Output directory (created; existing split files are replaced).
     #[arg(long)]
     pub out: PathBuf,

@@ -1,15 +1,16 @@
 //! Pairs written into real functions (`dataset build --carriers DIR`): every sink that fits a plain
 //! function, written into the fixture carriers (several draws each), passes review and CPython parses
 //! it; the twins keep the carrier and differ by the sink; and the pairs that are not carried render as
-//! without a corpus.
+//! without a corpus; mature negatives (`--mature-negatives`) go to the training split only.
 
 mod support;
 
 use std::collections::HashSet;
 use std::path::Path;
 
-use pycwe_core::dataset::build::{BuildOptions, build, build_with_carriers};
+use pycwe_core::dataset::build::{BuildOptions, build, build_with_carriers, build_with_corpus};
 use pycwe_core::dataset::carriers::{Corpus, carried_pair, fits_carrier};
+use pycwe_core::dataset::mature::is_mature;
 use pycwe_core::dataset::recipe::Recipe;
 use pycwe_core::dataset::recipes::{RecipeSet, all_recipes};
 use pycwe_core::dataset::review::review_pair;
@@ -105,4 +106,42 @@ fn a_corpus_carries_some_pairs_and_leaves_the_others_as_they_were() {
     let unchanged = scaffolded.iter().filter(|r| plain_codes.contains(r.code.as_str())).count();
     assert_eq!(unchanged, scaffolded.len(), "a pair that is not carried renders exactly as without a corpus");
     assert_eq!(carried.records.len(), 400);
+}
+
+#[test]
+fn mature_negatives_join_the_training_split_only_and_leave_every_other_record_as_it_was() {
+    let corpus = fixture_corpus();
+    let options = BuildOptions { size: 40, seed: 5, recipes: RecipeSet::Returns };
+    let without = build_with_carriers(&options, &[], Some(&corpus));
+    let with = build_with_corpus(&options, &[], Some(&corpus), 100);
+    let counts = with.card.carriers.as_ref().expect("the card names the corpus");
+    let mature: Vec<_> = with.records.iter().filter(|r| is_mature(r)).collect();
+    assert!(!mature.is_empty(), "no fixture carrier became a mature negative");
+    assert_eq!((counts.mature_negatives, counts.mature_candidates), (mature.len(), mature.len()));
+    let others: Vec<_> = with.records.iter().filter(|r| !is_mature(r)).cloned().collect();
+    assert_eq!(others, without.records, "the generated records are the same with mature negatives");
+    for (name, split, before) in [("random", &with.random, &without.random), ("family", &with.family, &without.family)]
+    {
+        assert_eq!((&split.valid, &split.test), (&before.valid, &before.test), "{name}: held-out parts changed");
+        let trained: Vec<_> = split.train.iter().filter(|r| !is_mature(r)).cloned().collect();
+        assert_eq!(&trained, &before.train, "{name}: generated training records changed");
+        assert_eq!(split.train.iter().filter(|r| is_mature(r)).count(), mature.len(), "{name}");
+        for record in split.valid.iter().chain(&split.test) {
+            for negative in &mature {
+                let def = negative
+                    .code
+                    .lines()
+                    .map(str::trim_start)
+                    .find(|l| l.starts_with("def ") || l.starts_with("async def "));
+                let def = def.expect("a def line");
+                assert!(!record.code.contains(def), "{}: held-out {} holds {def}", name, record.id);
+            }
+        }
+    }
+    assert!(mature.iter().all(|r| r.cwes.is_empty() && r.twin.is_none()));
+    let codes: Vec<(String, &str)> = mature.iter().map(|r| (r.id.clone(), r.code.as_str())).collect();
+    let rejected = support::cpython_rejects(&codes);
+    assert!(rejected.is_empty(), "CPython rejects:\n{rejected}");
+    let again = build_with_corpus(&options, &[], Some(&corpus), 100);
+    assert_eq!(again.records, with.records, "the same seed builds the same");
 }

@@ -1,6 +1,7 @@
 //! Records to training examples: every labeled unit is a positive, the fixed twin's unit a hard
 //! negative, other units that reach the model (past the prefilter) are easy negatives, and units
-//! the prefilter keeps from the model are left out. Uses the tiny CodeGen checkpoint's tokenizer.
+//! the prefilter keeps from the model are left out; mature negatives (real code) are all kept.
+//! Uses the tiny CodeGen checkpoint's tokenizer.
 
 use std::path::Path;
 
@@ -56,4 +57,30 @@ fn positives_hard_and_judged_easy_negatives_are_kept_and_unjudged_units_are_not(
         examples(&records(), &tokenizer(), 4096, Negatives { per_positive: Some(2.0), seed: 0 }).unwrap();
     assert_eq!(some.len(), 3, "1 positive + 2 negatives: {stats:?}");
     assert_eq!(stats.hard_negatives, 1);
+}
+
+#[test]
+fn mature_negatives_are_all_kept_and_take_the_place_of_generated_easy_ones() {
+    let mut records = records();
+    let mature = r#"import os
+
+
+def under(root, name):
+    full = os.path.join(root, name)
+    return os.path.normpath(full)
+"#;
+    records.push(
+        serde_json::from_value(serde_json::json!({
+            "id": "mature-00000-s", "code": mature, "cwes": [],
+            "family": "mature/pkg", "origin": {"recipe": "mature", "version": 1, "seed": 0}
+        }))
+        .unwrap(),
+    );
+    let (some, stats) = examples(&records, &tokenizer(), 4096, Negatives { per_positive: Some(3.0), seed: 0 }).unwrap();
+    // `under` and the module's import piece reach the model; both stay, and the ratio's 3
+    // negatives are then the hard one and these two, so no generated easy negative is left.
+    assert_eq!(stats.mature_negatives, 2, "{stats:?}");
+    assert_eq!(stats.hard_negatives, 1);
+    assert_eq!(some.len(), 4, "1 positive + 3 negatives: {stats:?}");
+    assert_eq!(stats.easy_negatives_dropped, 4, "{stats:?}");
 }

@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use pycwe_core::atomic::write_atomic;
-use pycwe_core::dataset::build::{BuildOptions, build_with_carriers, write_dataset};
+use pycwe_core::dataset::build::{BuildOptions, build_with_corpus, write_dataset};
 use pycwe_core::dataset::carriers::Corpus;
 use pycwe_core::dataset::human_review::{extend_log, log_to_jsonl, read_log, render_for_review};
 use pycwe_core::dataset::record::read_jsonl;
@@ -22,7 +22,10 @@ pub fn build(args: &DatasetBuildArgs) -> anyhow::Result<Outcome> {
     let started = std::time::Instant::now();
     let corpus = args.carriers.as_deref().map(read_corpus).transpose()?;
     let options = BuildOptions { size: args.size, seed: args.seed, recipes: args.recipes.into() };
-    let dataset = build_with_carriers(&options, &reviews, corpus.as_ref());
+    let dataset = build_with_corpus(&options, &reviews, corpus.as_ref(), args.mature_negatives);
+    if let Some(c) = dataset.card.carriers.as_ref().filter(|_| args.mature_negatives > 0) {
+        eprintln!("mature negatives: {} of {} candidates", c.mature_negatives, c.mature_candidates);
+    }
     write_dataset(&dataset, &args.out)
         .with_context(|| format!("cannot write the dataset to {}", args.out.display()))?;
     let card = &dataset.card;

@@ -85,11 +85,12 @@ fn train<M: CausalLm + 'static>(
     let (valid, _) =
         data::examples(valid_records, &tokenizer, args.max_len, data::Negatives { per_positive: None, seed: 0 })?;
     eprintln!(
-        "data: {} records -> {} examples ({} with findings, {} hard negatives, {} tokens); left out: {} easy negatives by --none-ratio, {} the prefilter skips, {} over {} tokens, {} with unplaced labels, {} unparsable; {} validation examples",
+        "data: {} records -> {} examples ({} with findings, {} hard negatives, {} mature negatives, {} tokens); left out: {} easy negatives by --none-ratio, {} the prefilter skips, {} over {} tokens, {} with unplaced labels, {} unparsable; {} validation examples",
         stats.records,
         stats.examples,
         stats.positive_examples,
         stats.hard_negatives,
+        stats.mature_negatives,
         stats.tokens,
         stats.easy_negatives_dropped,
         stats.easy_negatives_unjudged,

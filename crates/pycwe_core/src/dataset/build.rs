@@ -9,6 +9,7 @@ use super::card::{Card, CarrierCounts, card};
 use super::carriers::{Corpus, carried_pair};
 use super::generate::{Job, Pair, allocate, generate_job};
 use super::human_review::{ReviewEntry, Verdict, code_hash};
+use super::mature::{MATURE_RECIPE, MatureCounts, mature_negatives};
 use super::recipes::RecipeSet;
 use super::record::{Origin, Record, Review, ReviewStatus};
 use super::review::review_pair;
@@ -60,6 +61,17 @@ pub fn build(opts: &BuildOptions, reviews: &[ReviewEntry]) -> Dataset {
 /// [`build`], with [`CARRIER_SHARE`] of the single taint pairs written into real functions of
 /// `carriers` ([`crate::dataset::carriers`]); the other pairs render exactly as without it.
 pub fn build_with_carriers(opts: &BuildOptions, reviews: &[ReviewEntry], carriers: Option<&Corpus>) -> Dataset {
+    build_with_corpus(opts, reviews, carriers, 0)
+}
+
+/// [`build_with_carriers`], plus up to `mature` unchanged functions of `carriers` as safe records
+/// of the training split only ([`crate::dataset::mature`]); the other records are the same.
+pub fn build_with_corpus(
+    opts: &BuildOptions,
+    reviews: &[ReviewEntry],
+    carriers: Option<&Corpus>,
+    mature: usize,
+) -> Dataset {
     let wanted_pairs = opts.size.div_ceil(2);
     let jobs = allocate(wanted_pairs, opts.seed, opts.recipes);
     let verdicts: HashMap<&str, &ReviewEntry> = reviews.iter().map(|e| (e.hash.as_str(), e)).collect();
@@ -160,13 +172,28 @@ pub fn build_with_carriers(opts: &BuildOptions, reviews: &[ReviewEntry], carrier
             last.twin = None;
         }
     }
-    let random = random_split(&records, opts.seed);
-    let family = family_split(&records, opts.seed);
+    let mut random = random_split(&records, opts.seed);
+    let mut family = family_split(&records, opts.seed);
+    let mut mature_counts = MatureCounts::default();
+    if let (Some(corpus), true) = (carriers, mature > 0) {
+        let held_out: Vec<Record> =
+            [&random.valid, &random.test, &family.valid, &family.test].into_iter().flatten().cloned().collect();
+        let (negatives, counts) = mature_negatives(corpus, &held_out, mature, opts.seed);
+        mature_counts = counts;
+        for record in &negatives {
+            frameworks.insert(record.id.clone(), MATURE_RECIPE.to_string());
+        }
+        random.train.extend(negatives.iter().cloned());
+        family.train.extend(negatives.iter().cloned());
+        records.extend(negatives);
+    }
     let mut card = card(opts, &records, &random, &family, &frameworks, &dropped, reviews);
     card.carriers = carriers.map(|corpus| CarrierCounts {
         files: corpus.files,
         functions: corpus.carriers.len(),
         pairs: frameworks.values().filter(|f| f.as_str() == "carrier").count() / 2,
+        mature_candidates: mature_counts.candidates,
+        mature_negatives: mature_counts.records,
     });
     Dataset { records, random, family, card }
 }

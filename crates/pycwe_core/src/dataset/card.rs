@@ -54,6 +54,10 @@ pub struct CarrierCounts {
     pub functions: usize,
     /// Pairs written into a carrier.
     pub pairs: usize,
+    /// Carriers fit to be a mature negative (`--mature-negatives`), and those made records of the
+    /// training split.
+    pub mature_candidates: usize,
+    pub mature_negatives: usize,
 }
 
 #[derive(Debug, Clone, Copy, Default, Serialize)]
@@ -217,7 +221,11 @@ pub fn card_markdown(card: &Card) -> String {
         card.size,
         card.seed,
         if card.recipe_set.is_core() { String::new() } else { format!(" --recipes {}", card.recipe_set.name()) },
-        if card.carriers.is_some() { " --carriers DIR" } else { "" },
+        match &card.carriers {
+            Some(c) if c.mature_negatives > 0 => format!(" --carriers DIR --mature-negatives {}", c.mature_negatives),
+            Some(_) => " --carriers DIR".to_string(),
+            None => String::new(),
+        },
         card.record_version,
         card.size,
         card.vulnerable,
@@ -230,6 +238,15 @@ pub fn card_markdown(card: &Card) -> String {
              corpus; framework `carrier` below).\n",
             c.pairs, c.functions, c.files
         );
+        if c.mature_negatives > 0 {
+            let _ = writeln!(
+                s,
+                "The training split also holds {} of these functions unchanged, as safe records (`--mature-negatives`, \
+                 framework `mature`; {} candidates: they pass the prefilter and hold no call whose safety rests on \
+                 its callers' data). Their label is weak (not reviewed); no valid or test record holds one.\n",
+                c.mature_negatives, c.mature_candidates
+            );
+        }
     }
     let _ = writeln!(s, "## Splits\n\n| split | train | valid | test | test vulnerable |\n|---|---|---|---|---|");
     for (name, c) in &card.splits {

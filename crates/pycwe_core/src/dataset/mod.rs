@@ -12,6 +12,7 @@ pub mod human_review;
 pub mod inline_return;
 pub mod layouts;
 pub mod leak;
+pub mod mature;
 pub mod names;
 pub mod recipe;
 pub mod recipes;

@@ -3,6 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use pycwe_core::dataset::mature::is_mature;
 use pycwe_core::dataset::record::Record;
 use pycwe_core::judge::passes_prefilter;
 use pycwe_core::pieces::{Budget, label_record};
@@ -25,6 +26,9 @@ pub struct DataStats {
     pub positive_examples: usize,
     /// `NONE` pieces with the name of a flagged piece in the record's twin (the fixed code): all kept.
     pub hard_negatives: usize,
+    /// `NONE` pieces of mature negatives (real code, `dataset build --mature-negatives`) that pass
+    /// the prefilter: all kept, and counted in the ratio in place of generated easy negatives.
+    pub mature_negatives: usize,
     /// Other `NONE` pieces left out to keep the ratio of negatives to positives.
     pub easy_negatives_dropped: usize,
     /// `NONE` pieces the prefilter keeps from the model at inference (no catalog source or sink):
@@ -78,7 +82,7 @@ pub fn examples(
         );
         labeled_records.push((record, labeled));
     }
-    let (mut positives, mut hard, mut easy) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut positives, mut hard, mut mature, mut easy) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for (record, labeled) in labeled_records {
         let twin_flagged = record.twin.as_deref().and_then(|t| flagged.get(t));
         for piece in labeled.pieces {
@@ -94,13 +98,15 @@ pub fn examples(
                 hard.push(example);
             } else if !passes_prefilter(&piece.piece) {
                 stats.easy_negatives_unjudged += 1;
+            } else if is_mature(record) {
+                mature.push(example);
             } else {
                 easy.push(example);
             }
         }
     }
     if let Some(ratio) = negatives.per_positive {
-        let keep = ((positives.len() as f64 * ratio) as usize).saturating_sub(hard.len());
+        let keep = ((positives.len() as f64 * ratio) as usize).saturating_sub(hard.len() + mature.len());
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(negatives.seed);
         easy.shuffle(&mut rng);
         stats.easy_negatives_dropped = easy.len().saturating_sub(keep);
@@ -108,7 +114,8 @@ pub fn examples(
     }
     stats.positive_examples = positives.len();
     stats.hard_negatives = hard.len();
-    let out: Vec<Example> = positives.into_iter().chain(hard).chain(easy).collect();
+    stats.mature_negatives = mature.len();
+    let out: Vec<Example> = positives.into_iter().chain(hard).chain(mature).chain(easy).collect();
     stats.tokens = out.iter().map(Example::len).sum();
     stats.examples = out.len();
     Ok((out, stats))
