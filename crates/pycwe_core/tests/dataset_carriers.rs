@@ -9,6 +9,7 @@ use std::collections::HashSet;
 use std::path::Path;
 
 use pycwe_core::dataset::build::{BuildOptions, build, build_with_carriers, build_with_corpus};
+use pycwe_core::dataset::card::card_markdown;
 use pycwe_core::dataset::carriers::{Corpus, carried_pair, fits_carrier};
 use pycwe_core::dataset::mature::is_mature;
 use pycwe_core::dataset::recipe::Recipe;
@@ -142,6 +143,9 @@ fn mature_negatives_join_the_training_split_only_and_leave_every_other_record_as
     let codes: Vec<(String, &str)> = mature.iter().map(|r| (r.id.clone(), r.code.as_str())).collect();
     let rejected = support::cpython_rejects(&codes);
     assert!(rejected.is_empty(), "CPython rejects:\n{rejected}");
+    let markdown = card_markdown(&with.card);
+    assert!(markdown.contains("--carriers DIR --mature-negatives"), "{markdown}");
+    assert!(markdown.contains("each safe example but the mature negatives is the fixed twin"), "{markdown}");
     let again = build_with_corpus(&options, &[], Some(&corpus), 100);
     assert_eq!(again.records, with.records, "the same seed builds the same");
 }
