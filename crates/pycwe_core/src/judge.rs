@@ -166,9 +166,13 @@ pub fn prefilter_words() -> &'static HashSet<String> {
 /// Whether a piece touches any catalog source or sink (in its code or the imports it uses), and so
 /// is worth the model's time.
 pub fn passes_prefilter(piece: &Piece) -> bool {
+    mentions_catalog(&piece.request.text) || piece.request.imports.iter().any(|i| mentions_catalog(i))
+}
+
+/// Whether `text` names any of [`prefilter_words`]: the prefilter's test on one text.
+pub fn mentions_catalog(text: &str) -> bool {
     let words = prefilter_words();
-    let hit = |text: &str| identifier_words(text).into_iter().any(|w| words.contains(&w.to_ascii_lowercase()));
-    hit(&piece.request.text) || piece.request.imports.iter().any(|i| hit(i))
+    identifier_words(text).into_iter().any(|w| words.contains(&w.to_ascii_lowercase()))
 }
 
 /// Share of labeled (record, CWE, line) triples whose line sits in a piece that reached the

@@ -175,9 +175,10 @@ pub fn build_with_corpus(
     let mut random = random_split(&records, opts.seed);
     let mut family = family_split(&records, opts.seed);
     let mut mature_counts = MatureCounts::default();
-    if let (Some(corpus), true) = (carriers, mature > 0) {
-        let held_out: Vec<Record> =
-            [&random.valid, &random.test, &family.valid, &family.test].into_iter().flatten().cloned().collect();
+    if let Some(corpus) = carriers.filter(|_| mature > 0) {
+        // The two splits hold out different records; a negative must share code with neither's.
+        let held_out: Vec<&Record> =
+            [&random.valid, &random.test, &family.valid, &family.test].into_iter().flatten().collect();
         let (negatives, counts) = mature_negatives(corpus, &held_out, mature, opts.seed);
         mature_counts = counts;
         for record in &negatives {

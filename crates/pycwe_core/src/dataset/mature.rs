@@ -23,8 +23,7 @@ use rand_chacha::ChaCha8Rng;
 use super::carriers::{Carrier, Corpus};
 use super::generate::{import_block, used_imports};
 use super::record::{Origin, Record, Review, ReviewStatus};
-use crate::judge::prefilter_words;
-use crate::python::chunk::identifier_words;
+use crate::judge::mentions_catalog;
 
 /// The recipe name and family prefix of mature negatives.
 pub const MATURE_RECIPE: &str = "mature";
@@ -68,12 +67,6 @@ pub struct MatureCounts {
     pub records: usize,
 }
 
-/// Whether the function's text mentions a catalog source or sink (the prefilter's own test).
-fn touches_catalog(code: &str) -> bool {
-    let words = prefilter_words();
-    identifier_words(code).into_iter().any(|w| words.contains(&w.to_ascii_lowercase()))
-}
-
 /// The carrier as a module: the imports it uses, its class header when a method, its lines.
 fn render(carrier: &Carrier) -> String {
     let mut shown = carrier.lines.join("\n");
@@ -92,13 +85,13 @@ fn def_line(carrier: &Carrier) -> Option<&str> {
 
 /// Up to `count` safe records, drawn with `seed` from the carriers of `corpus` that pass the
 /// prefilter, hold no [`AMBIGUOUS_CALLS`] and whose `def` line no record of `held_out` holds.
-pub fn mature_negatives(corpus: &Corpus, held_out: &[Record], count: usize, seed: u64) -> (Vec<Record>, MatureCounts) {
+pub fn mature_negatives(corpus: &Corpus, held_out: &[&Record], count: usize, seed: u64) -> (Vec<Record>, MatureCounts) {
     let mut candidates: Vec<(&Carrier, String)> = corpus
         .carriers
         .iter()
         .filter(|c| def_line(c).is_some_and(|def| !held_out.iter().any(|r| r.code.contains(def))))
         .map(|c| (c, render(c)))
-        .filter(|(_, code)| touches_catalog(code) && !AMBIGUOUS_CALLS.iter().any(|a| code.contains(a)))
+        .filter(|(_, code)| mentions_catalog(code) && !AMBIGUOUS_CALLS.iter().any(|a| code.contains(a)))
         .collect();
     let found = candidates.len();
     candidates.shuffle(&mut ChaCha8Rng::seed_from_u64(seed ^ 0x3A7_0BE5));
@@ -207,7 +200,7 @@ class Matcher:
             cwes: vec!["CWE-22".into()],
             ..Record::default()
         };
-        let (records, counts) = mature_negatives(&corpus(), &[held], 10, 1);
+        let (records, counts) = mature_negatives(&corpus(), &[&held], 10, 1);
         assert_eq!(counts.candidates, 1);
         assert!(records.iter().all(|r| !r.code.contains("join_under")));
         let (one, counts) = mature_negatives(&corpus(), &[], 1, 1);
