@@ -102,6 +102,16 @@ const REDOS: CweId = CweId(1333);
 /// Cross-site scripting.
 const XSS: CweId = CweId(79);
 
+/// URL redirection to an untrusted site (open redirect).
+const OPEN_REDIRECT: CweId = CweId(601);
+
+/// Words of names and strings that deal in redirects or their targets (case-insensitive parts of an
+/// identifier or string): the redirect calls and responses of every framework (`redirect`,
+/// `HttpResponseRedirect`, `RedirectResponse`), a `Location` header, the URL checks that real
+/// fixes change (`_is_safe_url`, `urlparse`), and the parameters a target comes in (`next`,
+/// `return_to`, `goto`).
+const REDIRECT_WORDS: &[&str] = &["redirect", "url", "location", "next", "return_to", "goto", "httpfound"];
+
 /// Words of names that deal in markup (case-insensitive parts of an identifier): HTML builders and
 /// escapers (`format_html`, `mark_safe`, `Markup`, `conditional_escape`), links, script, template
 /// engines and their `render` calls.
@@ -114,6 +124,7 @@ const MARKUP_WORDS: &[&str] = &["html", "markup", "mark_safe", "escape", "javasc
 ///   those calls is given something that is not a constant;
 /// - ReDoS only in a unit with a regex call whose pattern can backtrack ([`regex_can_backtrack`]);
 /// - cross-site scripting only in a unit that shows markup ([`shows_markup`]);
+/// - an open redirect only in a unit that shows a redirect or its target ([`shows_redirect`]);
 /// - any other local one.
 ///
 /// A filter on what was decoded, not a narrower grammar, on purpose: the grammar renormalises the
@@ -125,6 +136,7 @@ pub fn evidenced(request: &UnitRequest, cwe: CweId) -> bool {
         Ok(Applicability::Contextual) => may_be_handler(request) && handles_request(request),
         Ok(Applicability::Local) if cwe == REDOS => regex_can_backtrack(request),
         Ok(Applicability::Local) if cwe == XSS => shows_markup(request),
+        Ok(Applicability::Local) if cwe == OPEN_REDIRECT => shows_redirect(request),
         Ok(Applicability::Local) if SINK_BOUND.contains(&cwe.0) && anchorable(cwe) => {
             let mut sites: Vec<(usize, &str)> =
                 sites(request).into_iter().filter(|(id, ..)| *id == cwe).map(|(_, line, name)| (line, name)).collect();
@@ -195,15 +207,30 @@ fn regex_can_backtrack(request: &UnitRequest) -> bool {
 fn shows_markup(request: &UnitRequest) -> bool {
     let (text, _) = whole_unit(request);
     let Some(calls) = UnitCalls::parse(text) else { return true };
-    let markup_name = |name: &&str| {
-        let lower = name.to_ascii_lowercase();
-        MARKUP_WORDS.iter().any(|word| lower.contains(word))
-    };
     let has_tag = |text: &&str| {
         text.as_bytes().windows(2).any(|w| w[0] == b'<' && (w[1].is_ascii_alphabetic() || matches!(w[1], b'/' | b'!')))
     };
-    calls.texts_of(&["identifier", "string_content"]).iter().any(markup_name)
-        || calls.texts_of(&["string_content"]).iter().any(has_tag)
+    names_or_strings_hold(&calls, MARKUP_WORDS) || calls.texts_of(&["string_content"]).iter().any(has_tag)
+}
+
+/// Whether a name or string of the unit has one of `words` in it (case-insensitive).
+fn names_or_strings_hold(calls: &UnitCalls, words: &[&str]) -> bool {
+    calls.texts_of(&["identifier", "string_content"]).iter().any(|text| {
+        let lower = text.to_ascii_lowercase();
+        words.iter().any(|word| lower.contains(word))
+    })
+}
+
+/// Whether `request` shows a redirect or a redirect's target: a name or string with one of
+/// [`REDIRECT_WORDS`] in it. An open redirect is a redirect, but not only at a sink the catalog
+/// lists (real fixes label URL checks such as Django's `_is_safe_url`), so this reads words, like
+/// [`shows_markup`]. The example project's `greet`, a handler returning an f-string of `<h1>` and a
+/// query parameter, was named CWE-601 by the `mature` adapter (docs/RESULTS.md §6, "Session 24");
+/// every CWE-601 label of the real-code pairs sits in a unit that shows one
+/// (tests/prefilter_recall.rs). A unit that does not parse keeps the finding.
+fn shows_redirect(request: &UnitRequest) -> bool {
+    let (text, _) = whole_unit(request);
+    UnitCalls::parse(text).is_none_or(|calls| names_or_strings_hold(&calls, REDIRECT_WORDS))
 }
 
 /// The text evidence reads, the whole unit when `request` is a window of one, and how many of its
@@ -328,7 +355,7 @@ mod tests {
 
     #[test]
     fn cross_site_scripting_needs_markup_in_the_unit() {
-        for markup in [
+        let kept = [
             "def greet(name):\n    return f\"<h1>Welcome back, {name}!</h1>\"\n",
             "def link(url):\n    return '<a href=\"%s\">x</a>' % url\n",
             "def f(v):\n    return mark_safe(v)\n",
@@ -339,25 +366,51 @@ mod tests {
             "def f(v):\n    body = '<!-- ' + v\n    return body\n",
             "def f(v):\n    return conditional_escape(v)\n",
             "def f(context, v):\n    context[\"widget\"][\"href\"] = v\n    return context\n",
-        ] {
-            assert!(evidenced(&request(markup, &[]), XSS), "{markup}");
-        }
-        for plain in [
+        ];
+        let dropped = [
             "def f(index):\n    i = index\n    return self._layer[i]\n",
             "def f(a, b):\n    return a < b\n",
             "def f(a):\n    return \"%s <%d\" % (a, 3)\n",
             "def f(request, reason):\n    try:\n        return self._accept(request)\n    finally:\n        log(reason)\n",
-        ] {
-            assert!(!evidenced(&request(plain, &[]), XSS), "{plain}");
-        }
+        ];
         // A window is judged with its whole unit: the tag may sit above it.
-        let mut window = request("    out += name\n    return out\n", &[]);
-        assert!(!evidenced(&window, XSS));
-        window.whole = Some(crate::detect::WholeUnit {
-            text: "def f(name):\n    out = \"<p>\"\n    out += name\n    return out\n".into(),
-            lines_before: 2,
-        });
-        assert!(evidenced(&window, XSS));
+        let window =
+            ("    out += name\n    return out\n", "def f(name):\n    out = \"<p>\"\n    out += name\n    return out\n");
+        assert_word_rule(XSS, &kept, &dropped, window);
+    }
+
+    /// A unit-level evidence rule keeps `cwe` in each of `kept`, drops it in each of `dropped`, and
+    /// reads a window (`window.0`) with its whole unit (`window.1`, two lines above it).
+    fn assert_word_rule(cwe: CweId, kept: &[&str], dropped: &[&str], window: (&str, &str)) {
+        for text in kept {
+            assert!(evidenced(&request(text, &[]), cwe), "{text}");
+        }
+        for text in dropped {
+            assert!(!evidenced(&request(text, &[]), cwe), "{text}");
+        }
+        let mut piece = request(window.0, &[]);
+        assert!(!evidenced(&piece, cwe), "{}", window.0);
+        piece.whole = Some(crate::detect::WholeUnit { text: window.1.into(), lines_before: 2 });
+        assert!(evidenced(&piece, cwe), "{}", window.1);
+    }
+
+    #[test]
+    fn an_open_redirect_needs_a_redirect_or_its_target_in_the_unit() {
+        let kept = [
+            "def login_done():\n    return redirect(request.args.get(\"next\", \"/\"))\n",
+            "def f(request):\n    return HttpResponseRedirect(request.GET[\"to\"])\n",
+            "async def f(q: str):\n    return RedirectResponse(q)\n",
+            "def f(handler, target):\n    handler.set_header(\"Location\", target)\n",
+            "def _is_safe_url(url, host):\n    return urlparse(url).netloc == host\n",
+            "def f(req):\n    raise web.HTTPFound(req.query[\"return_to\"])\n",
+        ];
+        let dropped = [
+            "def greet():\n    name = request.args.get(\"name\", \"reader\")\n    return f\"<h1>Welcome back, {name}!</h1>\"\n",
+            "def f(context, value):\n    context[\"title\"] = value\n    return context\n",
+        ];
+        let window =
+            ("    return response\n", "def f(target):\n    response = redirect(target)\n    return response\n");
+        assert_word_rule(OPEN_REDIRECT, &kept, &dropped, window);
     }
 
     #[test]

@@ -60,17 +60,17 @@ fn anchoring_still_lets_most_labeled_lines_of_real_code_be_named() {
     assert!(reach >= 0.50, "anchor reach on real code {reach:.3}");
 }
 
-#[test]
-fn every_cross_site_scripting_label_of_real_code_sits_in_a_unit_that_shows_markup() {
-    // Decode v7 keeps an XSS finding only in a unit that shows markup (`evidence::shows_markup`):
-    // this is what that rule would cost on real fixes, and it must cost nothing there.
+/// For a weakness whose findings decoding keeps only with evidence in the unit: checks that every
+/// labeled line of the real pairs sits in a unit showing that evidence (what the rule would cost on
+/// real fixes, which must be nothing); returns (records, labeled lines in units).
+fn every_real_label_is_evidenced(cwe: CweId) -> (usize, usize) {
+    let key = cwe.to_string();
     let records = read_jsonl(&repo().join("data/realcode/pairs.jsonl")).unwrap();
-    let xss: Vec<Record> = records.into_iter().filter(|r| r.lines.contains_key("CWE-79")).collect();
-    assert!(xss.len() >= 8, "{} records", xss.len());
-    let (verdicts, _) = verdicts(&xss);
+    let labeled: Vec<Record> = records.into_iter().filter(|r| r.lines.contains_key(&key)).collect();
+    let (verdicts, _) = verdicts(&labeled);
     let mut labels = 0;
-    for (record, verdict) in xss.iter().zip(&verdicts) {
-        for &line in &record.lines["CWE-79"] {
+    for (record, verdict) in labeled.iter().zip(&verdicts) {
+        for &line in &record.lines[&key] {
             let holding: Vec<_> =
                 verdict.pieces.iter().filter(|p| p.file_lines.contains(&line.saturating_sub(1))).collect();
             if holding.is_empty() {
@@ -78,14 +78,30 @@ fn every_cross_site_scripting_label_of_real_code_sits_in_a_unit_that_shows_marku
             }
             labels += 1;
             assert!(
-                holding.iter().any(|p| evidenced(&p.request, CweId(79))),
-                "{} line {line}: no markup in {:?}",
+                holding.iter().any(|p| evidenced(&p.request, cwe)),
+                "{} line {line}: no evidence of {key} in {:?}",
                 record.id,
                 holding.iter().map(|p| &p.request.name).collect::<Vec<_>>()
             );
         }
     }
-    assert!(labels >= 15, "{labels} labeled lines in units");
+    eprintln!("real-code pairs: {} {key} records, {labels} labeled lines in units, all evidenced", labeled.len());
+    (labeled.len(), labels)
+}
+
+#[test]
+fn every_cross_site_scripting_label_of_real_code_sits_in_a_unit_that_shows_markup() {
+    // Decode v7 keeps an XSS finding only in a unit that shows markup (`evidence::shows_markup`).
+    let (records, labels) = every_real_label_is_evidenced(CweId(79));
+    assert!(records >= 8 && labels >= 15, "{records} records, {labels} labeled lines in units");
+}
+
+#[test]
+fn every_open_redirect_label_of_real_code_sits_in_a_unit_that_shows_a_redirect() {
+    // Decode v9 keeps a CWE-601 finding only in a unit that shows a redirect or its target
+    // (`evidence::shows_redirect`).
+    let (records, labels) = every_real_label_is_evidenced(CweId(601));
+    assert!(records >= 7 && labels >= 15, "{records} records, {labels} labeled lines in units");
 }
 
 #[test]
