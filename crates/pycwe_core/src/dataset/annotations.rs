@@ -52,9 +52,7 @@ fn parse_def(line: &str) -> Option<DefLine> {
     let indent = line.len() - line.trim_start().len();
     // A body on the same line makes the header a complete statement on its own.
     let source = format!("{} pass\n", line.trim());
-    let mut parser = tree_sitter::Parser::new();
-    parser.set_language(&tree_sitter_python::LANGUAGE.into()).ok()?;
-    let tree = parser.parse(&source, None)?;
+    let tree = crate::python::parse::python_parser().ok()?.parse(&source, None)?;
     let root = tree.root_node();
     let def = root.named_child(0).filter(|n| n.kind() == "function_definition" && !root.has_error())?;
     let text = |node: tree_sitter::Node| source.get(node.byte_range()).map(String::from);

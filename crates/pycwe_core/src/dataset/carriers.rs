@@ -67,10 +67,7 @@ impl Corpus {
     /// Reads every function of `sources` (`(path, text)`, sorted by path here) that can carry a sink.
     pub fn from_sources(mut sources: Vec<(String, String)>) -> Self {
         sources.sort();
-        let mut parser = tree_sitter::Parser::new();
-        if parser.set_language(&tree_sitter_python::LANGUAGE.into()).is_err() {
-            return Corpus::default();
-        }
+        let Ok(mut parser) = crate::python::parse::python_parser() else { return Corpus::default() };
         let mut carriers = Vec::new();
         for (path, text) in &sources {
             // Tabs and CRLF would make the inserted lines' indentation wrong.

@@ -65,9 +65,9 @@ pub fn rewrite(rng: &mut ChaCha8Rng, vulnerable: &mut Rendered, fixed: &mut Rend
 }
 
 pub(super) fn parse(code: &str) -> Option<Tree> {
-    let mut parser = tree_sitter::Parser::new();
-    parser.set_language(&tree_sitter_python::LANGUAGE.into()).ok()?;
-    parser.parse(code, None).filter(|tree| !tree.root_node().has_error())
+    // No time budget: generated records are small, and a budget could make a build depend on the
+    // machine's load.
+    crate::python::parse::python_parser().ok()?.parse(code, None).filter(|tree| !tree.root_node().has_error())
 }
 
 pub(super) fn text<'a>(code: &'a str, node: Node) -> &'a str {

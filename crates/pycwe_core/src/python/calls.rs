@@ -14,7 +14,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use tree_sitter::{Node, Parser, Tree};
+use tree_sitter::{Node, Tree};
+
+use super::parse::parse_small;
 
 /// Calls whose result is safe to embed in a query, a command or code, whatever they are given.
 const SANITIZERS: &[&str] = &[
@@ -71,12 +73,10 @@ pub struct UnitCalls {
 
 impl UnitCalls {
     /// Parses a unit's lines (a method's indentation removed, so its body parses as code); `None`
-    /// when tree-sitter cannot run.
+    /// when tree-sitter cannot run or gives up on hostile input ([`parse_small`]).
     pub fn parse(text: &str) -> Option<Self> {
         let text = dedent(text);
-        let mut parser = Parser::new();
-        parser.set_language(&tree_sitter_python::LANGUAGE.into()).ok()?;
-        let tree = parser.parse(&text, None)?;
+        let tree = parse_small(&text)?;
         let mut calls = UnitCalls { text, tree, constant_names: BTreeMap::new() };
         calls.constant_names = calls.bindings();
         Some(calls)

@@ -6,13 +6,9 @@
 //! without comments. Lines are kept (a comment-only line becomes empty) so line numbers still
 //! point into the file. Docstrings are string literals and stay: they are part of the program.
 
-use std::time::{Duration, Instant};
+use tree_sitter::Node;
 
-use tree_sitter::{Node, Parser};
-
-/// A unit is at most a window of a function, so its parse takes microseconds; this only bounds
-/// hostile input (a single line of thousands of nested brackets is a window of its own).
-const PARSE_BUDGET: Duration = Duration::from_millis(500);
+use super::parse::parse_small;
 
 /// `text` with every comment removed (and the whitespace before it, where a line is left with
 /// nothing else); every line stays in place. Comments are found by tree-sitter, so a `#` inside a
@@ -23,7 +19,7 @@ pub fn blank_comments(text: &str) -> String {
     if !text.contains('#') {
         return text.to_string();
     }
-    let Some(tree) = parse_within_budget(text) else {
+    let Some(tree) = parse_small(text) else {
         return blank_comment_lines(text);
     };
     let mut ranges = Vec::new();
@@ -46,19 +42,6 @@ pub fn blank_comments(text: &str) -> String {
     }
     out.push_str(&text[at..]);
     out
-}
-
-fn parse_within_budget(text: &str) -> Option<tree_sitter::Tree> {
-    let mut parser = Parser::new();
-    parser.set_language(&tree_sitter_python::LANGUAGE.into()).ok()?;
-    let started = Instant::now();
-    let mut over_budget = |_: &tree_sitter::ParseState| started.elapsed() > PARSE_BUDGET;
-    let bytes = text.as_bytes();
-    parser.parse_with_options(
-        &mut |offset, _| &bytes[offset.min(bytes.len())..],
-        None,
-        Some(tree_sitter::ParseOptions::new().progress_callback(&mut over_budget)),
-    )
 }
 
 /// The fallback: lines whose first non-blank character is `#` become empty.

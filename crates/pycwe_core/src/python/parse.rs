@@ -1,12 +1,13 @@
-//! Parsing Python with tree-sitter (the only file that names the parser crate) into an [`Outline`]:
-//! the definitions the chunker cuts along, the module's imports, and the syntax errors found.
+//! Parsing Python with tree-sitter (the only file that loads the grammar: [`python_parser`],
+//! [`parse_small`]) into an [`Outline`]: the definitions the chunker cuts along, the module's
+//! imports, and the syntax errors found.
 //!
 //! tree-sitter recovers from errors, so broken code still yields an outline as far as it parses.
 //! Every walk over the tree uses an explicit stack: hostile nesting cannot overflow ours.
 
 use std::time::{Duration, Instant};
 
-use tree_sitter::{Node, Parser};
+use tree_sitter::{Node, Parser, Tree};
 
 use crate::source::Span;
 
@@ -118,10 +119,29 @@ const CONTAINERS: &[&str] = &[
     "ERROR",
 ];
 
-/// Parses `text` and extracts its outline.
-pub fn parse_outline(text: &str, opts: &ParseOptions) -> Result<Outline, ParseError> {
+/// A tree-sitter parser for Python (an error only when the linked grammar's ABI does not match the
+/// runtime's: a build fault, reported rather than panicked on).
+pub fn python_parser() -> Result<Parser, ParseError> {
     let mut parser = Parser::new();
     parser.set_language(&tree_sitter_python::LANGUAGE.into()).map_err(|e| ParseError::Grammar(e.to_string()))?;
+    Ok(parser)
+}
+
+/// A unit is at most a window of a function, so its parse takes microseconds; this only bounds
+/// hostile input (a single line of thousands of nested brackets is a window of its own).
+pub const SMALL_PARSE_BUDGET: Duration = Duration::from_millis(500);
+
+/// The tree of a unit-sized text of scanned code (a unit, a window), or `None` when the grammar is
+/// missing or the parse ran past [`SMALL_PARSE_BUDGET`]: callers then read the text conservatively.
+pub fn parse_small(text: &str) -> Option<Tree> {
+    let mut parser = python_parser().ok()?;
+    let opts = ParseOptions { timeout: Some(SMALL_PARSE_BUDGET) };
+    parse_with_deadline(&mut parser, text, Instant::now(), &opts).ok()
+}
+
+/// Parses `text` and extracts its outline.
+pub fn parse_outline(text: &str, opts: &ParseOptions) -> Result<Outline, ParseError> {
+    let mut parser = python_parser()?;
     let started = Instant::now();
     let tree = parse_with_deadline(&mut parser, text, started, opts)?;
     let root = tree.root_node();
