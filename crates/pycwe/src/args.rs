@@ -163,7 +163,7 @@ pub struct EvalArgs {
     #[arg(long)]
     pub limit: Option<usize>,
     /// Robustness probe: re-judge every record rewritten without changing its meaning and count
-    /// the verdicts that flip (comment, injection, blank, rename; or `all`).
+    /// the verdicts that flip (comment, injection, docstring, blank, rename; or `all`).
     #[arg(long, value_delimiter = ',')]
     pub perturb: Vec<String>,
     /// Score another tool's verdicts instead of running a model: JSONL lines
