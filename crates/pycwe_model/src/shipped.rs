@@ -1,5 +1,5 @@
-//! The adapter that ships inside the binary for the default model (trained by `pycwe train`; its
-//! card, `adapters/smollm2-135m/README.md`, says on what and how well). Embedded with
+//! The adapter that ships inside the binary for the default model (trained on `pycwe train`'s
+//! examples; its card, `adapters/smollm2-135m/README.md`, says on what and how well). Embedded with
 //! `include_bytes!`, so `scan` finds it without a path and without a network.
 
 use std::path::Path;
@@ -28,8 +28,8 @@ pub fn adapter(model: &str, device: &Device) -> Result<Option<Adapter>, AdapterE
     }
 }
 
-/// The confidence threshold chosen for the shipped adapter on the validation split (recorded in its
-/// metadata by `scripts/choose-threshold`), or 0.5.
+/// The confidence threshold recorded in the shipped adapter's metadata (`pack_adapter`'s last
+/// argument; 0.5 for every adapter so far, where a finding is likelier than `NONE`), or 0.5.
 pub fn threshold() -> f32 {
     FILES
         .and_then(|(_, meta, _)| serde_json::from_slice::<serde_json::Value>(meta).ok())
