@@ -20,6 +20,10 @@ the sample's files copied until there are as many as the whole tree has (the cac
 text, not its path, so every copy is answered from the real cache the cold scan filled), one of
 them edited, scanned, against Bandit's time on the whole tree.
 
+`--combine DIR...` scans nothing: it reads the runs `--sample ... --keep DIR` kept (each
+`DIR/pycwe-bench-*/tree` and its `cold.json`) and estimates the whole tree's findings from the union
+of their files, a file in several samples counted once (independent samples taken as one).
+
 Prints a Markdown table on stdout (progress on stderr).
 """
 
@@ -145,7 +149,35 @@ def bandit(bindir, path):
     return seconds, rss, json.loads(out or "{}").get("results", [])
 
 
+def combine(kept_dirs, population=880):
+    """The whole-tree estimate from several kept sample runs: per-file cold findings over the union
+    of their sampled files."""
+    counts = {}
+    for kept in kept_dirs:
+        runs = glob.glob(os.path.join(kept, "pycwe-bench-*"))
+        if len(runs) != 1:
+            print(f"error: {kept}: expected one pycwe-bench-* run, found {len(runs)}", file=sys.stderr)
+            sys.exit(2)
+        tree = os.path.join(runs[0], "tree")
+        for rel in py_files(tree):
+            counts.setdefault(rel, 0)
+        with open(os.path.join(runs[0], "cold.json"), encoding="utf-8") as f:
+            per_file = {}
+            for finding in json.load(f)["findings"]:
+                # Reported as the scan was given the copy: `.../pycwe-bench-XXXX/tree/REL`.
+                rel = finding["path"].split(os.path.basename(runs[0]) + "/tree/", 1)[-1]
+                per_file[rel] = per_file.get(rel, 0) + 1
+        for rel, n in per_file.items():
+            counts[rel] = max(counts.get(rel, 0), n)
+    found = {rel: n for rel, n in counts.items() if n}
+    total, low, high = estimate_total(found, len(counts), population)
+    print(f"{len(counts)} distinct files of {population}, {sum(found.values())} findings: "
+          f"whole tree estimated at {total:.0f} (95% interval {low:.0f}-{high:.0f})")
+
+
 def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "--combine":
+        return combine(sys.argv[2:])
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pycwe", default="target/release/pycwe")
     ap.add_argument("--subtree", default="django", help="part of the sdist to scan (default: django)")
