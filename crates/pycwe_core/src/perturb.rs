@@ -123,12 +123,11 @@ enum Starts {
     BodiesOnly,
 }
 
-fn insert_at_body_starts(out: &mut Record, lines: &[&str], text: Option<&str>, starts: Starts) {
-    let mut starts_at = body_starts(&out.code);
-    if starts == Starts::BodiesOnly {
-        starts_at.retain(|(line, indent)| !(*line == 0 && indent.is_empty()));
+fn insert_at_body_starts(out: &mut Record, lines: &[&str], text: Option<&str>, at: Starts) {
+    let mut starts = body_starts(&out.code);
+    if at == Starts::BodiesOnly {
+        starts.retain(|(line, indent)| !(*line == 0 && indent.is_empty()));
     }
-    let starts = starts_at;
     let mut code = String::with_capacity(out.code.len() + starts.len() * 100);
     // new_line[old 1-based line] = its 1-based line after the insertions.
     let mut moved: BTreeMap<usize, usize> = BTreeMap::new();
