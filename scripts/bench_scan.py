@@ -150,6 +150,13 @@ def bandit(bindir, path):
     return seconds, rss, json.loads(out or "{}").get("results", [])
 
 
+def findings_per_file(findings, run_dir):
+    """Cold findings counted per file of the scanned copy, by path relative to `run_dir/tree`
+    (the scan reports paths as it was given the copy, absolute or relative to where it ran)."""
+    marker = os.path.basename(os.path.normpath(run_dir)) + "/tree/"
+    return collections.Counter(f["path"].split(marker, 1)[-1] for f in findings)
+
+
 def combine(kept_dirs, population=880):
     """The whole-tree estimate from several kept sample runs: per-file cold findings over the union
     of their sampled files."""
@@ -163,11 +170,7 @@ def combine(kept_dirs, population=880):
         for rel in py_files(tree):
             counts.setdefault(rel, 0)
         with open(os.path.join(runs[0], "cold.json"), encoding="utf-8") as f:
-            per_file = {}
-            for finding in json.load(f)["findings"]:
-                # Reported as the scan was given the copy: `.../pycwe-bench-XXXX/tree/REL`.
-                rel = finding["path"].split(os.path.basename(runs[0]) + "/tree/", 1)[-1]
-                per_file[rel] = per_file.get(rel, 0) + 1
+            per_file = findings_per_file(json.load(f)["findings"], runs[0])
         for rel, n in per_file.items():
             counts[rel] = max(counts.get(rel, 0), n)
     found = {rel: n for rel, n in counts.items() if n}
@@ -177,8 +180,6 @@ def combine(kept_dirs, population=880):
 
 
 def main():
-    if len(sys.argv) > 1 and sys.argv[1] == "--combine":
-        return combine(sys.argv[2:])
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pycwe", default="target/release/pycwe")
     ap.add_argument("--subtree", default="django", help="part of the sdist to scan (default: django)")
@@ -187,7 +188,11 @@ def main():
     ap.add_argument("--sample", type=float, help="scan only this random share of the .py files and estimate the rest")
     ap.add_argument("--seed", type=int, default=1, help="the sample's seed")
     ap.add_argument("--adapter", metavar="DIR", help="scan with this adapter instead of the shipped one")
+    ap.add_argument("--combine", nargs="+", metavar="DIR",
+                    help="scan nothing: estimate the whole tree from the union of these --keep runs' samples")
     args = ap.parse_args()
+    if args.combine:
+        return combine(args.combine)
     adapter = os.path.abspath(args.adapter) if args.adapter else None
     pycwe = os.path.abspath(args.pycwe)
     tree = os.path.join(fetch_django(), args.subtree)
@@ -267,8 +272,7 @@ def main():
     print("\npycwe findings by CWE (cold): " + (", ".join(f"{k} {v}" for k, v in sorted(by_cwe.items())) or "none"))
     if sampled:
         k, n = sampled
-        est, lo, hi = estimate_total(collections.Counter(os.path.relpath(f["path"], copy) if os.path.isabs(f["path"]) else f["path"]
-                                              for f in cold["findings"]), k, n)
+        est, lo, hi = estimate_total(findings_per_file(cold["findings"], work), k, n)
         b_est, b_lo, b_hi = estimate_total(collections.Counter(b["filename"] for b in bandit_results), k, n)
         print(f"\nWhole-tree findings estimated from the sample (mean per file x {n} files, 95% interval): "
               f"pycwe {est:.0f} ({lo:.0f}-{hi:.0f}); Bandit {b_est:.0f} ({b_lo:.0f}-{b_hi:.0f}), "
