@@ -202,8 +202,9 @@ fn regex_can_backtrack(request: &UnitRequest) -> bool {
 /// `"text/html"`, `template_name = "..."`). XSS has no sink the catalog can
 /// anchor (any string can become HTML), so the model may name it on any line, and on Django it named
 /// it on lines that hold no HTML at all (`i = index`, a `try:`); every CWE-79 label of the real-code
-/// pairs sits in a unit that shows markup (tests/prefilter_recall.rs). Docstrings count (a tag in
-/// one is rare, and the conservative reading keeps the finding); a unit that does not parse too.
+/// pairs sits in a unit that shows markup (tests/prefilter_recall.rs). Docstrings do not count: since
+/// prompt version 4 the unit is read as the model is shown it, without them. A unit that does not
+/// parse keeps the finding.
 fn shows_markup(request: &UnitRequest) -> bool {
     let (text, _) = whole_unit(request);
     let Some(calls) = UnitCalls::parse(text) else { return true };

@@ -28,15 +28,18 @@ use crate::cwe::{Applicability, CweId, reportable};
 /// - 3: the unit's lines without comments and without empty lines ([`crate::pieces::shown_lines`]),
 ///   numbered from 1 as shown, so code cannot talk the model out of a finding and an added comment
 ///   or blank line changes nothing it reads. Instructions and grammar are those of 1.
-pub const PROMPT_VERSION: u32 = 3;
+/// - 4 (session 25): docstrings and other statements that are a bare string literal hidden too
+///   ([`crate::python::blank_comments_and_docstrings`]): one addressing the model silenced 3 of 36
+///   detections under version 3 (docs/RESULTS.md §5).
+pub const PROMPT_VERSION: u32 = 4;
 
 /// Whether an adapter trained on prompt version `trained` may judge units in the current prompt.
-/// Version 3 changed only which lines a unit shows (no comments, which 19% of the wide set's records
-/// had, and no empty lines), numbered as in version 1, not the instructions or the grammar, so a
-/// version-1 adapter still answers it (docs/RESULTS.md §5 has its figures both ways). Version 2's
-/// skipped numbers are not what either was trained to count.
+/// Versions 3 and 4 changed only which lines a unit shows (no comments, which 19% of the wide set's
+/// records had, no empty lines, then no docstrings), numbered as in version 1, not the instructions
+/// or the grammar, so adapters trained on 1 or 3 still answer it (docs/RESULTS.md §5 has their
+/// figures both ways). Version 2's skipped numbers are not what any was trained to count.
 pub fn reads_current_prompt(trained: u32) -> bool {
-    trained == PROMPT_VERSION || trained == 1
+    trained == PROMPT_VERSION || trained == 3 || trained == 1
 }
 
 /// The fixed instructions (the same for every unit, so their KV cache can be computed once).
@@ -275,7 +278,7 @@ mod tests {
 
     #[test]
     fn adapters_of_the_first_prompt_still_read_the_current_one() {
-        assert!(reads_current_prompt(PROMPT_VERSION) && reads_current_prompt(1));
+        assert!(reads_current_prompt(PROMPT_VERSION) && reads_current_prompt(3) && reads_current_prompt(1));
         assert!(!reads_current_prompt(0) && !reads_current_prompt(2) && !reads_current_prompt(PROMPT_VERSION + 1));
     }
 

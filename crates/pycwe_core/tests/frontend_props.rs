@@ -120,10 +120,10 @@ proptest! {
             let chunked = chunk(&source, &ChunkOptions { max_module_lines: 7, ..ChunkOptions::default() })
                 .expect("parsing a small file never times out");
             support::check_invariants(&source, &chunked);
-            // What the model is shown: every unit's comments blanked, every line kept.
+            // What the model is shown: every unit's comments and docstrings blanked, every line kept.
             for unit in &chunked.units {
                 let text = unit.text(&source);
-                let blanked = pycwe_core::python::blank_comments(&text);
+                let blanked = pycwe_core::python::blank_comments_and_docstrings(&text);
                 prop_assert_eq!(blanked.split('\n').count(), text.split('\n').count());
                 prop_assert!(blanked.len() <= text.len());
             }
