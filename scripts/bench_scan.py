@@ -23,7 +23,7 @@ them edited, scanned, against Bandit's time on the whole tree.
 `--combine DIR...` scans nothing: it reads the runs `--sample ... --keep DIR` kept (each
 `DIR/pycwe-bench-*/tree` and its `cold.json`) and estimates the whole tree's findings from the union
 of their files, a file in several samples counted once (independent samples taken as one), for
-the default `django` subtree (880 files).
+the default `django` subtree (880 files); `--min-confidence T` counts only findings at or above T.
 
 Prints a Markdown table on stdout (progress on stderr).
 """
@@ -157,9 +157,10 @@ def findings_per_file(findings, run_dir):
     return collections.Counter(f["path"].split(marker, 1)[-1] for f in findings)
 
 
-def combine(kept_dirs, population=880):
+def combine(kept_dirs, min_confidence=None, population=880):
     """The whole-tree estimate from several kept sample runs: per-file cold findings over the union
-    of their sampled files."""
+    of their sampled files, only those at or above `min_confidence` when given (a report holds every
+    finding at or above its scan's threshold, so a higher one reads it exactly)."""
     counts = {}
     for kept in kept_dirs:
         runs = glob.glob(os.path.join(kept, "pycwe-bench-*"))
@@ -170,7 +171,10 @@ def combine(kept_dirs, population=880):
         for rel in py_files(tree):
             counts.setdefault(rel, 0)
         with open(os.path.join(runs[0], "cold.json"), encoding="utf-8") as f:
-            per_file = findings_per_file(json.load(f)["findings"], runs[0])
+            findings = json.load(f)["findings"]
+        if min_confidence is not None:
+            findings = [x for x in findings if x["confidence"] >= min_confidence]
+        per_file = findings_per_file(findings, runs[0])
         for rel, n in per_file.items():
             counts[rel] = max(counts.get(rel, 0), n)
     found = {rel: n for rel, n in counts.items() if n}
@@ -190,9 +194,13 @@ def main():
     ap.add_argument("--adapter", metavar="DIR", help="scan with this adapter instead of the shipped one")
     ap.add_argument("--combine", nargs="+", metavar="DIR",
                     help="scan nothing: estimate the whole tree from the union of these --keep runs' samples")
+    ap.add_argument("--min-confidence", type=float,
+                    help="with --combine: count only findings at or above this (not below the runs' own threshold)")
     args = ap.parse_args()
+    if args.min_confidence is not None and not args.combine:
+        ap.error("--min-confidence goes with --combine (a scan takes the shipped threshold)")
     if args.combine:
-        return combine(args.combine)
+        return combine(args.combine, args.min_confidence)
     adapter = os.path.abspath(args.adapter) if args.adapter else None
     pycwe = os.path.abspath(args.pycwe)
     tree = os.path.join(fetch_django(), args.subtree)

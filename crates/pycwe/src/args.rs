@@ -65,7 +65,8 @@ pub struct ScanArgs {
     /// The base model without an adapter.
     #[arg(long)]
     pub base: bool,
-    /// Report findings at or above this confidence (default: the shipped adapter's threshold).
+    /// Report findings at or above this confidence (default: the shipped adapter's threshold, 0.5 for
+    /// other adapters; `pycwe eval --calibrate` chooses one on a validation split).
     #[arg(long)]
     pub min_confidence: Option<f32>,
     /// Only these CWEs (`CWE-89,CWE-78`).

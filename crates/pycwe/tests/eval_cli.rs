@@ -95,7 +95,7 @@ fn the_robustness_probe_rejudges_rewritten_records_and_counts_flips() {
     let out = Command::new(env!("CARGO_BIN_EXE_pycwe"))
         .args(["eval", "--data"])
         .arg(&data)
-        .args(["--perturb", "injection,rename", "--out"])
+        .args(["--perturb", "injection,docstring,rename", "--out"])
         .arg(dir.path().join("out"))
         .output()
         .unwrap();
@@ -103,13 +103,17 @@ fn the_robustness_probe_rejudges_rewritten_records_and_counts_flips() {
     let metrics: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("out/shipped/metrics.json")).unwrap()).unwrap();
     let rows = metrics["perturbations"].as_array().unwrap();
-    assert_eq!(rows.len(), 2);
+    assert_eq!(rows.len(), 3);
     assert_eq!(rows[0]["rewrite"], "injection");
     for row in rows {
         assert_eq!(row["flips"]["items"], 2);
         let flipped = row["flips"]["flipped"].as_u64().unwrap();
         assert!(flipped >= row["flips"]["silenced"].as_u64().unwrap() + row["flips"]["raised"].as_u64().unwrap());
         assert!(flipped <= 2);
+        // The model is shown neither comments nor docstrings (prompt v4): the words cannot reach it.
+        if row["rewrite"] != "rename" {
+            assert_eq!(flipped, 0, "{row}");
+        }
     }
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("| injection | 2 |"), "{stdout}");

@@ -29,10 +29,27 @@ pub fn adapter(model: &str, device: &Device) -> Result<Option<Adapter>, AdapterE
 }
 
 /// The confidence threshold recorded in the shipped adapter's metadata (`pack_adapter`'s last
-/// argument; 0.5 for every adapter so far, where a finding is likelier than `NONE`), or 0.5.
+/// argument), or 0.5, where a finding is likelier than `NONE`: scan's `--min-confidence` default.
+/// `threshold_chosen_by` beside it says why: the one `pycwe eval --calibrate` chose on the last
+/// training stage's validation split (`calibrated_threshold`) failed the shipping rule on real code.
 pub fn threshold() -> f32 {
     FILES
         .and_then(|(_, meta, _)| serde_json::from_slice::<serde_json::Value>(meta).ok())
         .and_then(|m| m["threshold"].as_f64())
         .map_or(0.5, |t| t as f32)
+}
+
+#[cfg(all(test, shipped_adapter))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_threshold_is_the_one_its_metadata_records_and_says_how_it_was_chosen() {
+        let meta: serde_json::Value = serde_json::from_slice(FILES.unwrap().1).unwrap();
+        assert_eq!(threshold(), meta["threshold"].as_f64().unwrap() as f32);
+        assert!(threshold() > 0.0 && threshold() < 1.0);
+        assert!(meta["calibrated_threshold"].as_f64().is_some_and(|t| t > 0.0 && t < 1.0));
+        let how = meta["threshold_chosen_by"].as_str().unwrap_or_default();
+        assert!(how.contains("--calibrate") && how.contains("valid"), "how the threshold was chosen: {how:?}");
+    }
 }
