@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The end-to-end test's rule (crates/pycwe/tests/pending/example_project.rs) at several thresholds.
+"""The end-to-end test's rule (crates/pycwe/tests/example_project.rs) at several thresholds.
 
 Copies `examples/bookshelf` with every `# expect: CWE-N` marker stripped, scans the copy once at a
 low `--min-confidence`, and for each threshold counts the markers found (same file, same CWE, within

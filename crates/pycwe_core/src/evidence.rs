@@ -130,7 +130,9 @@ const MARKUP_WORDS: &[&str] = &["html", "markup", "mark_safe", "escape", "javasc
 /// A filter on what was decoded, not a narrower grammar, on purpose: the grammar renormalises the
 /// model's belief over what it allows, so forbidding an id moves its mass onto the ids left. Holding
 /// private methods to no access-control ids while decoding turned three Django helpers' guesses into
-/// path-traversal findings on their `os.path.join` lines (docs/RESULTS.md, "Scan speed").
+/// path-traversal findings on their `os.path.join` lines (docs/RESULTS.md, "Scan speed"). Only
+/// when the filter drops every finding does a second decoding run, and only over the few ids of
+/// [`second_choices`].
 pub fn evidenced(request: &UnitRequest, cwe: CweId) -> bool {
     match lookup(cwe).map(|e| e.applicability) {
         Ok(Applicability::Contextual) => may_be_handler(request) && handles_request(request),
@@ -158,6 +160,44 @@ pub fn evidenced(request: &UnitRequest, cwe: CweId) -> bool {
         _ => false,
     }
 }
+
+/// The weaknesses an anchored answer may fall back on when evidence dropped every finding the model
+/// decoded (decode v10): those whose own shape the unit shows, more than [`evidenced`] asks for:
+/// - an injection whose sink is given data ([`INJECTED`]), a weak hash or cipher called by name
+///   ([`HASH_WEAKNESSES`]): what [`evidenced`] reads;
+/// - cross-site scripting only where a string holds a tag, not a markup word alone (Django's
+///   `template = "..."` SQL constraints were named CWE-79 at second choice);
+/// - an open redirect only where a name or string says `redirect` (or `HttpFound`), not only a URL
+///   (a sitemap's `location` and `get_urls` were named CWE-601).
+///
+/// Never one kept on ordinary code (path traversal, exposure, secrets: [`evidenced`] keeps those
+/// anywhere), nor an access-control one, nor ReDoS (most patterns have an unbounded repetition),
+/// nor a weak choice whose sink is any call of its kind (a file `open` for temp files, any fetch
+/// for TLS, any `random` call, any XML parse): these show where the weakness would be, not that it
+/// is there. The model said the unit is vulnerable and named a weakness it cannot have; its
+/// likeliest one among those the unit shows is a better answer than none, and unlike a narrower
+/// grammar from the start (see [`evidenced`]), it cannot move a guess onto a free-anywhere id. The
+/// example project's `greet` (an f-string of `<h1>` and a query parameter, named CWE-601) is the
+/// case (docs/RESULTS.md §6, "Session 26").
+pub fn second_choices(request: &UnitRequest) -> Vec<CweId> {
+    let calls = || UnitCalls::parse(whole_unit(request).0);
+    crate::cwe::reportable()
+        .filter(|e| e.applicability == Applicability::Local)
+        .map(|e| e.id)
+        .filter(|&cwe| match cwe {
+            XSS => calls().is_some_and(|calls| strings_hold_a_tag(&calls)),
+            OPEN_REDIRECT => calls().is_some_and(|calls| names_or_strings_hold(&calls, REDIRECT_CALL_WORDS)),
+            _ if INJECTED.iter().any(|(id, _)| *id == cwe.0) || HASH_WEAKNESSES.contains(&cwe.0) => {
+                evidenced(request, cwe)
+            }
+            _ => false,
+        })
+        .collect()
+}
+
+/// Words of names and strings that are a redirect itself (`redirect`, `HttpResponseRedirect`,
+/// `RedirectResponse`, webob's `HTTPFound`), not only a URL.
+const REDIRECT_CALL_WORDS: &[&str] = &["redirect", "httpfound"];
 
 /// The `re` (and `regex`) module's functions that take a pattern first.
 const REGEX_FUNCTIONS: &[&str] =
@@ -208,10 +248,15 @@ fn regex_can_backtrack(request: &UnitRequest) -> bool {
 fn shows_markup(request: &UnitRequest) -> bool {
     let (text, _) = whole_unit(request);
     let Some(calls) = UnitCalls::parse(text) else { return true };
+    names_or_strings_hold(&calls, MARKUP_WORDS) || strings_hold_a_tag(&calls)
+}
+
+/// Whether a string of the unit holds a tag (`<h1>`, `</a>`, `<!--`).
+fn strings_hold_a_tag(calls: &UnitCalls) -> bool {
     let has_tag = |text: &&str| {
         text.as_bytes().windows(2).any(|w| w[0] == b'<' && (w[1].is_ascii_alphabetic() || matches!(w[1], b'/' | b'!')))
     };
-    names_or_strings_hold(&calls, MARKUP_WORDS) || calls.texts_of(&["string_content"]).iter().any(has_tag)
+    calls.texts_of(&["string_content"]).iter().any(has_tag)
 }
 
 /// Whether a name or string of the unit has one of `words` in it (case-insensitive).
@@ -352,6 +397,33 @@ mod tests {
         let tainted = whole.replace("quote_name(self._table)", "self._table");
         window.whole = Some(crate::detect::WholeUnit { text: tainted.into(), lines_before: 2 });
         assert!(evidenced(&window, CweId(89)));
+    }
+
+    #[test]
+    fn second_choices_are_the_weaknesses_a_unit_shows_specific_evidence_of() {
+        let ids = |text: &str| -> Vec<u32> { second_choices(&request(text, &[])).iter().map(|c| c.0).collect() };
+        // `greet`: markup and nothing else, so XSS alone (an open redirect has no redirect here).
+        assert_eq!(ids("def greet(name):\n    return f\"<h1>Welcome back, {name}!</h1>\"\n"), [79]);
+        // A command given data; a command of constants is no evidence of injection.
+        assert_eq!(ids("def run(cmd):\n    os.system(cmd)\n"), [78]);
+        assert!(ids("def run():\n    os.system(\"ls -l\")\n").is_empty());
+        // A redirect and a query given data, both.
+        assert_eq!(ids("def go(db, q):\n    db.execute(\"SELECT \" + q)\n    return redirect(q)\n"), [89, 601]);
+        // A markup or URL word alone is no second choice (Django's SQL `template` strings, a
+        // sitemap's `location`), though `evidenced` keeps a finding the model named there.
+        let template = "def f(self):\n    template = \"CONSTRAINT %(name)s\"\n    return template % self.params\n";
+        assert!(evidenced(&request(template, &[]), XSS) && ids(template).is_empty());
+        let location = "def location(self, obj):\n    return reverse(self.url_name, kwargs=obj)\n";
+        assert!(evidenced(&request(location, &[]), OPEN_REDIRECT) && ids(location).is_empty());
+        // Ordinary code shows nothing specific: path traversal, exposure, secrets and access control
+        // are kept anywhere by `evidenced`, so they are never a second choice.
+        // A file `open` is where a temp-file weakness would be (`evidenced` keeps CWE-377 there), not
+        // a sign of one.
+        let plain = "def read(request, name):\n    path = os.path.join(BASE, name)\n    return open(path).read()\n";
+        assert!(evidenced(&request(plain, &[]), CweId(22)) && evidenced(&request(plain, &[]), CweId(377)));
+        // A hash called by name is the weakness itself.
+        assert_eq!(ids("def digest(v):\n    return hashlib.md5(v).hexdigest()\n"), [328]);
+        assert!(ids(plain).is_empty(), "{:?}", ids(plain));
     }
 
     #[test]

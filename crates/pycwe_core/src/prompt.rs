@@ -189,6 +189,12 @@ impl AnswerPrefix {
         grammar
     }
 
+    /// The same grammar allowing only findings of `ids` (and `NONE`); whether any id is left.
+    pub fn keep_only(&mut self, ids: &[CweId]) -> bool {
+        self.ids.retain(|known| ids.iter().any(|id| id.0.to_string() == *known));
+        !self.ids.is_empty()
+    }
+
     /// Checks `s` as a whole.
     pub fn check(&self, s: &str) -> PrefixState {
         if "NONE".starts_with(s) {
@@ -280,6 +286,18 @@ mod tests {
     fn adapters_of_the_first_prompt_still_read_the_current_one() {
         assert!(reads_current_prompt(PROMPT_VERSION) && reads_current_prompt(3) && reads_current_prompt(1));
         assert!(!reads_current_prompt(0) && !reads_current_prompt(2) && !reads_current_prompt(PROMPT_VERSION + 1));
+    }
+
+    #[test]
+    fn a_grammar_kept_to_some_ids_allows_only_those_and_keeps_its_anchors() {
+        let mut grammar = AnswerPrefix::anchored(5, &[(CweId(78), 2), (CweId(22), 3)], false);
+        assert!(grammar.keep_only(&[CweId(78), CweId(79)]));
+        assert_eq!(grammar.check("CWE-78 line 2"), PrefixState::Complete);
+        assert_eq!(grammar.check("CWE-78 line 4"), PrefixState::Invalid, "the anchor still holds");
+        assert_eq!(grammar.check("CWE-22 line 3"), PrefixState::Invalid);
+        assert_eq!(grammar.check("CWE-79 line 1"), PrefixState::Invalid, "not allowed before either");
+        assert_eq!(grammar.check("NONE"), PrefixState::Complete);
+        assert!(!grammar.keep_only(&[CweId(22)]), "nothing left");
     }
 
     #[test]

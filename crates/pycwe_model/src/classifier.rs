@@ -8,6 +8,9 @@
 //!
 //! The first decision (a finding or `NONE`) is greedy unless [`Detector::decide_at`] set a
 //! threshold: then every unit whose `p_vulnerable` reaches it gets its likeliest finding decoded.
+//!
+//! Anchored answers keep only findings with evidence in their unit; a unit that loses them all is
+//! decoded once more, held to the weaknesses it shows ([`pycwe_core::evidence::second_choices`]).
 
 use candle_core::Tensor;
 use pycwe_core::detect::{DetectError, Detector, Prediction, UnitFinding, UnitRequest};
@@ -190,8 +193,6 @@ impl<M: CausalLm> LmDetector<M> {
     }
 
     fn judge_batch(&self, units: &[UnitRequest]) -> Result<Vec<Prediction>, DetectError> {
-        let rows: Vec<Vec<u32>> =
-            units.iter().map(|u| chat::unit_tokens(&self.tokenizer, u).map_err(err)).collect::<Result<_, _>>()?;
         let grammars: Vec<AnswerPrefix> = units
             .iter()
             .map(|u| {
@@ -201,6 +202,66 @@ impl<M: CausalLm> LmDetector<M> {
                 grammar
             })
             .collect();
+        let decoded = self.decode(units, &grammars, false)?;
+        let mut predictions: Vec<Prediction> = units
+            .iter()
+            .zip(&decoded)
+            .map(|(unit, d)| {
+                let items = parse_answer(&d.text, unit.line_count()).map_err(err)?;
+                let findings =
+                    unit_findings(items, &id_confidences(&d.tokens), d.p_vulnerable, self.anchored.then_some(unit));
+                Ok(Prediction { findings, answer: d.text.clone(), p_vulnerable: d.p_vulnerable })
+            })
+            .collect::<Result<_, DetectError>>()?;
+        if self.anchored {
+            self.second_choices(units, grammars, &mut predictions)?;
+        }
+        Ok(predictions)
+    }
+
+    /// Decode v10: a unit the model called vulnerable whose every decoded finding evidence dropped
+    /// is decoded again, held to the weaknesses it shows specific evidence of
+    /// ([`pycwe_core::evidence::second_choices`]); the decision and its `p_vulnerable` stay the
+    /// first pass's. The answer keeps both texts, the second after ` then `.
+    fn second_choices(
+        &self,
+        units: &[UnitRequest],
+        grammars: Vec<AnswerPrefix>,
+        predictions: &mut [Prediction],
+    ) -> Result<(), DetectError> {
+        let mut rows = Vec::new();
+        let mut held = Vec::new();
+        for (r, (mut grammar, prediction)) in grammars.into_iter().zip(predictions.iter()).enumerate() {
+            let dropped_all = prediction.findings.is_empty() && prediction.answer.starts_with('C');
+            if dropped_all && grammar.keep_only(&pycwe_core::evidence::second_choices(&units[r])) {
+                rows.push(r);
+                held.push(grammar);
+            }
+        }
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let retried: Vec<UnitRequest> = rows.iter().map(|&r| units[r].clone()).collect();
+        for ((&r, unit), d) in rows.iter().zip(&retried).zip(self.decode(&retried, &held, true)?) {
+            let prediction = &mut predictions[r];
+            let items = parse_answer(&d.text, unit.line_count()).map_err(err)?;
+            prediction.findings = unit_findings(items, &id_confidences(&d.tokens), prediction.p_vulnerable, Some(unit));
+            prediction.answer = format!("{} then {}", prediction.answer, d.text);
+        }
+        Ok(())
+    }
+
+    /// Decodes every row under its grammar, in one batch. The first step's finding mass is each
+    /// row's `p_vulnerable`; the first token is then the greedy choice, or the side of
+    /// [`Detector::decide_at`]'s threshold the mass falls on, or (`finding`) always a finding's.
+    fn decode(
+        &self,
+        units: &[UnitRequest],
+        grammars: &[AnswerPrefix],
+        finding: bool,
+    ) -> Result<Vec<Decoded>, DetectError> {
+        let rows: Vec<Vec<u32>> =
+            units.iter().map(|u| chat::unit_tokens(&self.tokenizer, u).map_err(err)).collect::<Result<_, _>>()?;
         let mut cache = self.prefix.share(rows.len()).map_err(err)?;
         let hidden = self.model.step(&rows, &mut cache, Mode::Infer).map_err(err)?;
         let last: Vec<Tensor> = rows
@@ -211,32 +272,32 @@ impl<M: CausalLm> LmDetector<M> {
             .map_err(err)?;
         let mut logits = self.answer_logits(&Tensor::stack(&last, 0).map_err(err)?)?;
         let n = units.len();
-        let mut text = vec![String::new(); n];
+        let mut out: Vec<Decoded> = (0..n).map(|_| Decoded::default()).collect();
         let mut done = vec![false; n];
-        let mut p_vulnerable = vec![0f32; n];
-        let mut token_probs: Vec<Vec<(String, f32)>> = vec![Vec::new(); n];
         let mut first = true;
         while done.iter().any(|d| !d) {
-            let rows_logits = &logits;
             let mut next: Vec<Vec<u32>> = vec![Vec::new(); n];
             for r in 0..n {
                 if done[r] {
                     continue;
                 }
-                let mut allowed = self.vocab.allowed(&grammars[r], &text[r]);
+                let row = &mut out[r];
+                let mut allowed = self.vocab.allowed(&grammars[r], &row.text);
                 if first {
-                    p_vulnerable[r] = start_mass(&rows_logits[r], &allowed, &self.vocab);
-                    if let Some(t) = self.decide_at {
-                        allowed = first_choices(allowed, &self.vocab, p_vulnerable[r] >= t);
+                    row.p_vulnerable = start_mass(&logits[r], &allowed, &self.vocab);
+                    if finding {
+                        allowed = first_choices(allowed, &self.vocab, true);
+                    } else if let Some(t) = self.decide_at {
+                        allowed = first_choices(allowed, &self.vocab, row.p_vulnerable >= t);
                     }
                 }
-                let (token, p) = pick(&rows_logits[r], &allowed);
-                if token == self.vocab.end || stops_at_repeat(&self.vocab, token, &text[r]) {
+                let (token, p) = pick(&logits[r], &allowed);
+                if token == self.vocab.end || stops_at_repeat(&self.vocab, token, &row.text) {
                     done[r] = true;
                     continue;
                 }
-                text[r].push_str(self.vocab.text(token));
-                token_probs[r].push((self.vocab.text(token).to_string(), p));
+                row.text.push_str(self.vocab.text(token));
+                row.tokens.push((self.vocab.text(token).to_string(), p));
                 next[r] = vec![token];
             }
             first = false;
@@ -246,17 +307,17 @@ impl<M: CausalLm> LmDetector<M> {
             let h = self.model.step(&next, &mut cache, Mode::Infer).map_err(err)?;
             logits = self.answer_logits(&h.narrow(1, 0, 1).map_err(err)?.squeeze(1).map_err(err)?)?;
         }
-        units
-            .iter()
-            .enumerate()
-            .map(|(r, unit)| {
-                let items = parse_answer(&text[r], unit.line_count()).map_err(err)?;
-                let id_conf = id_confidences(&token_probs[r]);
-                let findings = unit_findings(items, &id_conf, p_vulnerable[r], self.anchored.then_some(unit));
-                Ok(Prediction { findings, answer: text[r].clone(), p_vulnerable: p_vulnerable[r] })
-            })
-            .collect()
+        Ok(out)
     }
+}
+
+/// One row's decoding: the answer text, the first step's finding mass, and each token written
+/// with its probability among the tokens allowed at its step.
+#[derive(Debug, Default)]
+struct Decoded {
+    text: String,
+    p_vulnerable: f32,
+    tokens: Vec<(String, f32)>,
 }
 
 impl<M: CausalLm> LmDetector<M> {

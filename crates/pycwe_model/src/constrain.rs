@@ -20,7 +20,9 @@ const ALPHABET: &str = "NOCWE-0123456789 line\n:";
 /// 7: cross-site scripting needs a unit that shows markup (a tag in a string, an HTML or template name).
 /// 8: a weak-hash call passing `usedforsecurity=False` is no evidence of a weak hash.
 /// 9: an open redirect needs a unit that shows a redirect or its target (a redirect call, a URL, `next`).
-pub const DECODE_VERSION: u32 = 9;
+/// 10: a unit whose every decoded finding evidence dropped gets a second choice among the weaknesses it
+///     shows specific evidence of (`evidence::second_choices`).
+pub const DECODE_VERSION: u32 = 10;
 
 /// A reason stops growing at this many bytes (the next token must end the line or the answer).
 pub const MAX_REASON_BYTES: usize = 160;

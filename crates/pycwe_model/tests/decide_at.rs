@@ -133,3 +133,46 @@ fn anchored_findings_sit_on_sink_lines_and_keep_the_decision() {
     let anchored_units = requests.iter().filter(|r| !pycwe_core::anchor::anchors(r).is_empty()).count();
     assert_eq!(anchored_units, 3);
 }
+
+#[test]
+fn a_unit_whose_every_finding_evidence_dropped_gets_a_second_choice_it_shows_evidence_of() {
+    use pycwe_core::evidence::{evidenced, second_choices};
+    use pycwe_core::prompt::parse_answer;
+    let mut requests = units();
+    // Each unit anchors two injections, one given only constants (which evidence drops) and one
+    // given data: a random model names either.
+    for (i, text) in [
+        "def f(db, q):\n    os.system(\"ls -l\")\n    db.execute(\"SELECT \" + q)\n",
+        "def f(db, cmd):\n    db.execute(\"SELECT 1\")\n    os.system(cmd)\n",
+        "def f(blob):\n    os.system(\"ls -l\")\n    return pickle.loads(blob)\n",
+        "def f(cmd):\n    pickle.loads(b\"x\")\n    os.system(cmd)\n",
+        "def f(db, blob):\n    db.execute(\"SELECT 1\")\n    return pickle.loads(blob)\n",
+        "def f(db, q):\n    pickle.loads(b\"x\")\n    db.execute(\"SELECT \" + q)\n",
+    ]
+    .iter()
+    .enumerate()
+    {
+        requests.push(UnitRequest { name: format!("two{i}"), text: text.to_string(), ..requests[0].clone() });
+    }
+    let mut d = detector();
+    d.decide_at(0.0);
+    d.anchor();
+    let predictions = d.judge(&requests).unwrap();
+    let mut second = 0;
+    for (request, p) in requests.iter().zip(&predictions) {
+        let choices = second_choices(request);
+        match p.answer.split_once(" then ") {
+            Some((first, _)) => {
+                second += 1;
+                let named = parse_answer(first, request.line_count()).unwrap();
+                assert!(!named.is_empty() && named.iter().all(|i| !evidenced(request, i.cwe)), "{p:?}");
+                assert!(!p.findings.is_empty(), "the second choice is always a finding: {p:?}");
+                assert!(p.findings.iter().all(|f| choices.contains(&f.cwe)), "{p:?} outside {choices:?}");
+                assert!(p.findings.iter().all(|f| f.confidence <= p.p_vulnerable + 1e-6), "{p:?}");
+            }
+            // None owed: something the model named was kept, or the unit shows nothing specific.
+            None => assert!(!p.findings.is_empty() || choices.is_empty(), "{p:?} with choices {choices:?}"),
+        }
+    }
+    assert!(second > 0, "the random model's guesses on these units include ids their evidence drops: {predictions:?}");
+}

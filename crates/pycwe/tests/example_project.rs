@@ -69,9 +69,8 @@ fn the_shipped_adapter_finds_the_example_projects_weaknesses() {
             )
         })
         .collect();
-    let hits = |m: &(String, usize, String), f: &(String, usize, String)| {
-        m.0 == f.0 && m.2 == f.2 && m.1.abs_diff(f.1) <= 1
-    };
+    let hits =
+        |m: &(String, usize, String), f: &(String, usize, String)| m.0 == f.0 && m.2 == f.2 && m.1.abs_diff(f.1) <= 1;
     let found: Vec<_> = markers.iter().filter(|m| findings.iter().any(|f| hits(m, f))).collect();
     let strays: Vec<_> = findings.iter().filter(|f| !markers.iter().any(|m| hits(m, f))).collect();
     let missed: Vec<_> = markers.iter().filter(|m| !findings.iter().any(|f| hits(m, f))).collect();
