@@ -119,7 +119,8 @@ pub struct ScanArgs {
     pub explain: bool,
     /// Let the model name any line and CWE: by default a unit that uses a catalog sink may report a
     /// local weakness only on a line using one of that weakness's sinks (units without one are not held),
-    /// and a finding needs evidence in the unit (an injection a sink given data, access control a handler)
+    /// and a finding needs evidence in the unit (an injection a sink given data, access control a handler;
+    /// a unit left with none is decoded once more among the weaknesses it shows)
     #[arg(long)]
     pub no_anchor: bool,
     #[arg(long, value_enum, default_value_t = DeviceChoice::Cpu)]
@@ -184,7 +185,8 @@ pub struct EvalArgs {
     pub explain: bool,
     /// Let the model name any line and CWE: by default a unit that uses a catalog sink may report a
     /// local weakness only on a line using one of that weakness's sinks (units without one are not held),
-    /// and a finding needs evidence in the unit (an injection a sink given data, access control a handler)
+    /// and a finding needs evidence in the unit (an injection a sink given data, access control a handler;
+    /// a unit left with none is decoded once more among the weaknesses it shows)
     #[arg(long)]
     pub no_anchor: bool,
     #[arg(long, value_enum, default_value_t = DeviceChoice::Cpu)]
