@@ -105,6 +105,14 @@ const XSS: CweId = CweId(79);
 /// URL redirection to an untrusted site (open redirect).
 const OPEN_REDIRECT: CweId = CweId(601);
 
+/// Unrestricted upload of a file with a dangerous type.
+const UNRESTRICTED_UPLOAD: CweId = CweId(434);
+
+/// Words of names and strings that deal in uploaded files (case-insensitive parts of an identifier
+/// or string): `upload` (Flask's `UPLOAD_FOLDER`, FastAPI's `UploadFile`, Django's `upload_to` and
+/// `UploadedFile`), werkzeug's `FileStorage`, multipart bodies, attachments.
+const UPLOAD_WORDS: &[&str] = &["upload", "filestorage", "multipart", "attachment"];
+
 /// Words of names and strings that deal in redirects or their targets (case-insensitive parts of an
 /// identifier or string): the redirect calls and responses of every framework (`redirect`,
 /// `HttpResponseRedirect`, `RedirectResponse`), a `Location` header, the URL checks that real
@@ -125,6 +133,7 @@ const MARKUP_WORDS: &[&str] = &["html", "markup", "mark_safe", "escape", "javasc
 /// - ReDoS only in a unit with a regex call whose pattern can backtrack ([`regex_can_backtrack`]);
 /// - cross-site scripting only in a unit that shows markup ([`shows_markup`]);
 /// - an open redirect only in a unit that shows a redirect or its target ([`shows_redirect`]);
+/// - an unrestricted upload only in a unit that shows an uploaded file ([`UPLOAD_WORDS`]);
 /// - any other local one.
 ///
 /// A filter on what was decoded, not a narrower grammar, on purpose: the grammar renormalises the
@@ -139,6 +148,7 @@ pub fn evidenced(request: &UnitRequest, cwe: CweId) -> bool {
         Ok(Applicability::Local) if cwe == REDOS => regex_can_backtrack(request),
         Ok(Applicability::Local) if cwe == XSS => shows_markup(request),
         Ok(Applicability::Local) if cwe == OPEN_REDIRECT => shows_redirect(request),
+        Ok(Applicability::Local) if cwe == UNRESTRICTED_UPLOAD => shows_upload(request),
         Ok(Applicability::Local) if SINK_BOUND.contains(&cwe.0) && anchorable(cwe) => {
             let mut sites: Vec<(usize, &str)> =
                 sites(request).into_iter().filter(|(id, ..)| *id == cwe).map(|(_, line, name)| (line, name)).collect();
@@ -277,6 +287,16 @@ fn names_or_strings_hold(calls: &UnitCalls, words: &[&str]) -> bool {
 fn shows_redirect(request: &UnitRequest) -> bool {
     let (text, _) = whole_unit(request);
     UnitCalls::parse(text).is_none_or(|calls| names_or_strings_hold(&calls, REDIRECT_WORDS))
+}
+
+/// Whether `request` shows that it handles an uploaded file: a name or string with one of
+/// [`UPLOAD_WORDS`] in it. A file saved is an upload's sink, but on Django the model named CWE-434 on
+/// an ORM `obj.save()` (`RelatedManager.add`) and on `get_image_dimensions`' `open` of a path, where
+/// nothing was uploaded (docs/RESULTS.md §6, "Session 26"). Every upload recipe shows one; the
+/// real-code pairs hold no CWE-434 label. A unit that does not parse keeps the finding.
+fn shows_upload(request: &UnitRequest) -> bool {
+    let (text, _) = whole_unit(request);
+    UnitCalls::parse(text).is_none_or(|calls| names_or_strings_hold(&calls, UPLOAD_WORDS))
 }
 
 /// The text evidence reads, the whole unit when `request` is a window of one, and how many of its
@@ -484,6 +504,22 @@ mod tests {
         let window =
             ("    return response\n", "def f(target):\n    response = redirect(target)\n    return response\n");
         assert_word_rule(OPEN_REDIRECT, &kept, &dropped, window);
+    }
+
+    #[test]
+    fn an_unrestricted_upload_needs_an_uploaded_file_in_the_unit() {
+        let kept = [
+            "def save_cover(upload):\n    upload.save(os.path.join(DIR, upload.filename))\n",
+            "async def f(file: UploadFile):\n    open(file.filename, \"wb\").write(await file.read())\n",
+            "def f(storage: FileStorage):\n    storage.save(storage.filename)\n",
+            "def f(request):\n    form = request.post(\"multipart\")\n    return form\n",
+        ];
+        let dropped = [
+            "def add(self, *objs):\n    for obj in objs:\n        obj.save()\n",
+            "def dims(file_or_path):\n    file = open(file_or_path, \"rb\")\n    return parse(file)\n",
+        ];
+        let window = ("    f.save(path)\n", "def f(uploaded, path):\n    f = uploaded\n    f.save(path)\n");
+        assert_word_rule(UNRESTRICTED_UPLOAD, &kept, &dropped, window);
     }
 
     #[test]

@@ -22,7 +22,8 @@ const ALPHABET: &str = "NOCWE-0123456789 line\n:";
 /// 9: an open redirect needs a unit that shows a redirect or its target (a redirect call, a URL, `next`).
 /// 10: a unit whose every decoded finding evidence dropped gets a second choice among the weaknesses it
 ///     shows specific evidence of (`evidence::second_choices`).
-pub const DECODE_VERSION: u32 = 10;
+/// 11: an unrestricted upload needs a unit that shows an uploaded file (`upload`, `FileStorage`, multipart).
+pub const DECODE_VERSION: u32 = 11;
 
 /// A reason stops growing at this many bytes (the next token must end the line or the answer).
 pub const MAX_REASON_BYTES: usize = 160;
