@@ -190,13 +190,13 @@ pub fn evidenced(request: &UnitRequest, cwe: CweId) -> bool {
 /// example project's `greet` (an f-string of `<h1>` and a query parameter, named CWE-601) is the
 /// case (docs/RESULTS.md §6, "Session 26").
 pub fn second_choices(request: &UnitRequest) -> Vec<CweId> {
-    let calls = || UnitCalls::parse(whole_unit(request).0);
+    let calls = UnitCalls::parse(whole_unit(request).0);
     crate::cwe::reportable()
         .filter(|e| e.applicability == Applicability::Local)
         .map(|e| e.id)
         .filter(|&cwe| match cwe {
-            XSS => calls().is_some_and(|calls| strings_hold_a_tag(&calls)),
-            OPEN_REDIRECT => calls().is_some_and(|calls| names_or_strings_hold(&calls, REDIRECT_CALL_WORDS)),
+            XSS => calls.as_ref().is_some_and(strings_hold_a_tag),
+            OPEN_REDIRECT => calls.as_ref().is_some_and(|calls| names_or_strings_hold(calls, REDIRECT_CALL_WORDS)),
             _ if INJECTED.iter().any(|(id, _)| *id == cwe.0) || HASH_WEAKNESSES.contains(&cwe.0) => {
                 evidenced(request, cwe)
             }
@@ -435,14 +435,13 @@ mod tests {
         assert!(evidenced(&request(template, &[]), XSS) && ids(template).is_empty());
         let location = "def location(self, obj):\n    return reverse(self.url_name, kwargs=obj)\n";
         assert!(evidenced(&request(location, &[]), OPEN_REDIRECT) && ids(location).is_empty());
-        // Ordinary code shows nothing specific: path traversal, exposure, secrets and access control
-        // are kept anywhere by `evidenced`, so they are never a second choice.
-        // A file `open` is where a temp-file weakness would be (`evidenced` keeps CWE-377 there), not
-        // a sign of one.
-        let plain = "def read(request, name):\n    path = os.path.join(BASE, name)\n    return open(path).read()\n";
-        assert!(evidenced(&request(plain, &[]), CweId(22)) && evidenced(&request(plain, &[]), CweId(377)));
         // A hash called by name is the weakness itself.
         assert_eq!(ids("def digest(v):\n    return hashlib.md5(v).hexdigest()\n"), [328]);
+        // Ordinary code shows nothing specific: path traversal, exposure, secrets and access control
+        // are kept anywhere by `evidenced`, so they are never a second choice. A file `open` is where
+        // a temp-file weakness would be (`evidenced` keeps CWE-377 there), not a sign of one.
+        let plain = "def read(request, name):\n    path = os.path.join(BASE, name)\n    return open(path).read()\n";
+        assert!(evidenced(&request(plain, &[]), CweId(22)) && evidenced(&request(plain, &[]), CweId(377)));
         assert!(ids(plain).is_empty(), "{:?}", ids(plain));
     }
 
