@@ -69,15 +69,23 @@ pub struct ScanArgs {
     /// other adapters; `pycwe eval --calibrate` chooses one on a validation split).
     #[arg(long)]
     pub min_confidence: Option<f32>,
-    /// Only these CWEs (`CWE-89,CWE-78`).
+    /// Only these CWEs (`CWE-89,CWE-78`): replaces the configuration's `select`, and wins over its `ignore`
     #[arg(long, value_delimiter = ',')]
     pub select: Vec<String>,
-    /// Never these CWEs.
+    /// Never these CWEs (added to the configuration's `ignore`)
     #[arg(long, value_delimiter = ',')]
     pub ignore: Vec<String>,
-    /// Skip paths matching these globs (added to the configuration's).
+    /// Skip paths matching these globs (added to the configuration's): matched against the path
+    /// from here (the configuration's globs: from its folder), from the scanned folder, and against
+    /// each folder or file name (`tests` skips every `tests/`)
     #[arg(long, value_delimiter = ',')]
     pub exclude: Vec<String>,
+    /// Apply the excludes to files named on the command line too (as pre-commit passes them)
+    #[arg(long)]
+    pub force_exclude: bool,
+    /// Files larger than this many bytes are reported and not scanned
+    #[arg(long, default_value_t = pycwe_core::source::DEFAULT_MAX_FILE_BYTES)]
+    pub max_file_size: u64,
     /// Also scan files matching these globs (beyond `*.py` and Python shebangs).
     #[arg(long, value_delimiter = ',')]
     pub include: Vec<String>,

@@ -22,14 +22,19 @@ fn bad_files_are_reported_by_name_and_the_scan_goes_on() {
     std::fs::write(dir.path().join("ok.py"), "def add(a, b):\n    return a + b\n").unwrap();
     std::fs::write(dir.path().join("blob.py"), b"\x00\x01binary\x00").unwrap();
     std::fs::write(dir.path().join("broken.py"), "def f(:\n    pass\n\ndef g(x):\n    return x * 2\n").unwrap();
+    // Valid grammar nested past any stack's depth (a recursive pass once overflowed on it).
+    let deep = format!("x = {}\n", vec!["\"a\""; 40_000].join(" + "));
+    std::fs::write(dir.path().join("deep.py"), deep).unwrap();
     let out = pycwe(&["scan", "--base", "--no-cache", "--output-format", "json", "."], dir.path());
     assert_eq!(out.status.code(), Some(2), "an unreadable file is an error: {}", String::from_utf8_lossy(&out.stderr));
     let report = json(&out);
     assert_eq!(report["version"], 1);
     assert_eq!(report["summary"]["files"], 2, "ok.py and broken.py were scanned");
     let errors = report["errors"].as_array().unwrap();
-    assert_eq!(errors.len(), 1);
+    assert_eq!(errors.len(), 2, "{errors:?}");
     assert_eq!(errors[0]["path"], "blob.py");
+    assert_eq!(errors[1]["path"], "deep.py");
+    assert!(errors[1]["message"].as_str().unwrap().contains("nested"), "{errors:?}");
     assert_eq!(report["warnings"][0]["path"], "broken.py");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("error: blob.py:"), "{stderr}");
@@ -116,20 +121,29 @@ fn diff_scans_only_units_changed_since_a_revision() {
     let two_functions = "def add(a, b):\n    return a + b\n\n\ndef sub(a, b):\n    return a - b\n";
     std::fs::write(dir.path().join("a.py"), two_functions).unwrap();
     std::fs::write(dir.path().join("b.py"), two_functions).unwrap();
+    // Git quotes these in a diff's headers (a space: a trailing tab; non-ASCII: octal escapes).
+    std::fs::create_dir(dir.path().join("dir é")).unwrap();
+    for odd in ["sp ace.py", "dir é/ü.py"] {
+        std::fs::write(dir.path().join(odd), two_functions).unwrap();
+    }
     git(&["init", "-q"]);
     git(&["add", "."]);
     git(&["commit", "-qm", "start"]);
     // One function of a.py changes, b.py does not, c.py is new (untracked).
     std::fs::write(dir.path().join("a.py"), two_functions.replace("a - b", "b - a")).unwrap();
     std::fs::write(dir.path().join("c.py"), "def mul(a, b):\n    return a * b\n").unwrap();
+    for odd in ["sp ace.py", "dir é/ü.py"] {
+        std::fs::write(dir.path().join(odd), two_functions.replace("a - b", "b - a")).unwrap();
+    }
+    std::fs::write(dir.path().join("new é.py"), "def mul(a, b):\n    return a * b\n").unwrap();
     let out = pycwe(
         &["scan", "--base", "--no-cache", "--no-prefilter", "--diff", "HEAD", "--output-format", "json", "."],
         dir.path(),
     );
     assert!(out.status.code() != Some(2), "{}", String::from_utf8_lossy(&out.stderr));
     let summary = &json(&out)["summary"];
-    assert_eq!(summary["files"], 2, "a.py and c.py: {summary}");
-    assert_eq!(summary["units"], 2, "sub in a.py and mul in c.py: {summary}");
+    assert_eq!(summary["files"], 5, "a.py, c.py, sp ace.py, dir é/ü.py and new é.py: {summary}");
+    assert_eq!(summary["units"], 5, "sub in the three edited files, mul in the two new ones: {summary}");
 
     let bad = pycwe(&["scan", "--base", "--diff", "no-such-rev", "."], dir.path());
     assert_eq!(bad.status.code(), Some(2));
@@ -219,4 +233,59 @@ fn a_baseline_hides_known_findings_even_after_lines_move_and_shows_new_ones() {
     let old = pycwe(&["scan", "--base", "--baseline", "old.json", "run.py"], dir.path());
     assert_eq!(old.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&old.stderr).contains("--write-baseline"));
+}
+
+#[test]
+fn reports_name_files_the_same_from_any_directory_and_a_closed_pipe_keeps_the_exit_code() {
+    ensure_model();
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    // A project root (only `.git` is looked for) with the code one folder down.
+    std::fs::create_dir_all(root.join(".git")).unwrap();
+    std::fs::create_dir_all(root.join("pkg")).unwrap();
+    std::fs::write(root.join("pkg/run.py"), "import os\n\n\ndef run(cmd):\n    os.system(cmd)\n").unwrap();
+    let cache = root.join("cache");
+    let cache = cache.to_str().unwrap();
+    // At confidence 0 every judged unit reports its likeliest finding, whatever the model's calibration.
+    let scan = |extra: &[&str], cwd: &Path| {
+        let mut args = vec!["scan", "--base", "--min-confidence", "0", "--cache-dir", cache];
+        args.extend_from_slice(extra);
+        pycwe(&args, cwd)
+    };
+    let first = scan(&["--write-baseline", "base.json", "--output-format", "json", "."], root);
+    assert_eq!(first.status.code(), Some(1), "{}", String::from_utf8_lossy(&first.stderr));
+    let found = json(&first)["findings"].as_array().unwrap().len();
+    assert!(found >= 1);
+
+    // A baseline written at the root still matches a scan run from the subfolder.
+    let from_pkg = scan(&["--baseline", "../base.json", "--output-format", "json", "."], &root.join("pkg"));
+    assert_eq!(from_pkg.status.code(), Some(0), "{}", String::from_utf8_lossy(&from_pkg.stdout));
+    assert_eq!(json(&from_pkg)["summary"]["baselined"], found);
+
+    // Two spellings of one folder scan it once; SARIF names files from the project root.
+    let twice = scan(&["--output-format", "sarif", "pkg", ".//pkg/"], root);
+    let sarif: serde_json::Value = serde_json::from_slice(&twice.stdout).unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), found, "{sarif}");
+    let artifact = &results[0]["locations"][0]["physicalLocation"]["artifactLocation"];
+    assert_eq!(artifact["uri"], "pkg/run.py");
+    assert_eq!(artifact["uriBaseId"], "%SRCROOT%");
+    let from_pkg = scan(&["--output-format", "sarif", "."], &root.join("pkg"));
+    let sarif: serde_json::Value = serde_json::from_slice(&from_pkg.stdout).unwrap();
+    assert_eq!(
+        sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "pkg/run.py"
+    );
+
+    // A reader that closes the pipe early (`| head`) does not turn findings into exit 0. The SARIF
+    // report (every catalog rule) is larger than a pipe's buffer, so the write meets the closed end.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pycwe"))
+        .args(["scan", "--base", "--min-confidence", "0", "--cache-dir", cache, "--output-format", "sarif", "."])
+        .current_dir(root)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    assert_eq!(child.wait().unwrap().code(), Some(1));
 }

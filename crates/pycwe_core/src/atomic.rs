@@ -1,5 +1,7 @@
 //! Writing files so that readers never see half of one: write a temporary file beside the target,
-//! flush it to disk, then rename it over the target.
+//! flush it to disk, then rename it over the target. The result has the mode a plain write would
+//! give it (the target's own, or 0666 less the umask for a new file), not a temporary file's 0600:
+//! reports and baselines are read by other users, containers and CI steps.
 
 use std::io::Write;
 use std::path::Path;
@@ -11,7 +13,18 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         _ => Path::new("."),
     };
     std::fs::create_dir_all(parent)?;
-    let mut tmp = tempfile::Builder::new().prefix(".pycwe-tmp-").tempfile_in(parent)?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".pycwe-tmp-");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // Created with this mode, the umask applies, as it does to any new file.
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let mut tmp = builder.tempfile_in(parent)?;
+    if let Ok(existing) = std::fs::metadata(path) {
+        tmp.as_file().set_permissions(existing.permissions())?;
+    }
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| e.error)?;
@@ -32,5 +45,24 @@ mod tests {
         let names: Vec<_> =
             std::fs::read_dir(path.parent().unwrap()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(names, ["out.txt"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn keeps_the_targets_mode_and_gives_a_new_file_more_than_a_temporary_files_0600() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let new = dir.path().join("new.json");
+        write_atomic(&new, b"{}").unwrap();
+        let plain = dir.path().join("plain.json");
+        std::fs::write(&plain, b"{}").unwrap();
+        assert_eq!(mode(&new), mode(&plain), "the mode a plain write gets (0666 less the umask)");
+        let kept = dir.path().join("kept.json");
+        std::fs::write(&kept, b"old").unwrap();
+        std::fs::set_permissions(&kept, std::fs::Permissions::from_mode(0o640)).unwrap();
+        write_atomic(&kept, b"new").unwrap();
+        assert_eq!(mode(&kept), 0o640);
+        assert_eq!(std::fs::read(&kept).unwrap(), b"new");
     }
 }

@@ -37,7 +37,14 @@ pub fn changed_since(dir: &Path, rev: &str) -> anyhow::Result<HashMap<PathBuf, C
         bail!("--diff {rev}: not a git revision");
     }
     let git = |args: &[&str]| -> anyhow::Result<String> {
-        let out = Command::new("git").arg("-C").arg(dir).args(args).output().context("--diff needs git on PATH")?;
+        // Non-ASCII names as they are, not octal-escaped (quoting of `"`, `\\` and control characters stays).
+        let out = Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(["-c", "core.quotepath=off"])
+            .args(args)
+            .output()
+            .context("--diff needs git on PATH")?;
         if !out.status.success() {
             bail!("git {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim());
         }
@@ -45,17 +52,58 @@ pub fn changed_since(dir: &Path, rev: &str) -> anyhow::Result<HashMap<PathBuf, C
     };
     let root = PathBuf::from(git(&["rev-parse", "--show-toplevel"])?.trim_end());
     let diff = git(&["diff", "--unified=0", "--no-color", "--no-ext-diff", "--no-renames", rev, "--"])?;
-    let untracked = git(&["ls-files", "--others", "--exclude-standard", "--full-name"])?;
+    let untracked = git(&["ls-files", "-z", "--others", "--exclude-standard", "--full-name"])?;
     let canonical = |relative: &str| {
         let path = root.join(relative);
         path.canonicalize().unwrap_or(path)
     };
     let mut changed: HashMap<PathBuf, Changed> =
         parse_unified_zero(&diff).into_iter().map(|(p, r)| (canonical(&p), Changed::Lines(r))).collect();
-    for file in untracked.lines().filter(|l| !l.is_empty()) {
+    for file in untracked.split('\0').filter(|l| !l.is_empty()) {
         changed.insert(canonical(file), Changed::Everything);
     }
     Ok(changed)
+}
+
+/// A path as a diff header writes it: a name holding a space ends in a tab, and one holding `"`,
+/// `\\` or a control character (or any non-ASCII byte without `core.quotepath=off`) is C-quoted
+/// with octal escapes for its bytes.
+fn header_path(raw: &str) -> String {
+    let raw = raw.strip_suffix('\t').unwrap_or(raw);
+    let Some(quoted) = raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')) else { return raw.to_string() };
+    let mut bytes = Vec::with_capacity(quoted.len());
+    let mut chars = quoted.bytes().peekable();
+    while let Some(b) = chars.next() {
+        if b != b'\\' {
+            bytes.push(b);
+            continue;
+        }
+        match chars.next() {
+            Some(d @ b'0'..=b'7') => {
+                let mut value = u32::from(d - b'0');
+                for _ in 0..2 {
+                    match chars.peek() {
+                        Some(&o @ b'0'..=b'7') => {
+                            value = value * 8 + u32::from(o - b'0');
+                            chars.next();
+                        }
+                        _ => break,
+                    }
+                }
+                bytes.push(value as u8);
+            }
+            Some(b'a') => bytes.push(7),
+            Some(b'b') => bytes.push(8),
+            Some(b't') => bytes.push(b'\t'),
+            Some(b'n') => bytes.push(b'\n'),
+            Some(b'v') => bytes.push(11),
+            Some(b'f') => bytes.push(12),
+            Some(b'r') => bytes.push(b'\r'),
+            Some(other) => bytes.push(other),
+            None => bytes.push(b'\\'),
+        }
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
 }
 
 /// Parses `git diff --unified=0` output: for each file on the new side, the changed line ranges
@@ -65,7 +113,7 @@ pub fn parse_unified_zero(diff: &str) -> HashMap<String, Vec<(usize, usize)>> {
     let mut current: Option<String> = None;
     for line in diff.lines() {
         if let Some(path) = line.strip_prefix("+++ ") {
-            current = path.strip_prefix("b/").map(str::to_string);
+            current = header_path(path).strip_prefix("b/").map(str::to_string);
             if let Some(p) = &current {
                 out.entry(p.clone()).or_default();
             }
@@ -120,6 +168,19 @@ deleted file mode 100644
         let parsed = parse_unified_zero(DIFF);
         assert_eq!(parsed.len(), 1, "{parsed:?}");
         assert_eq!(parsed["app/db.py"], vec![(10, 12), (21, 22), (30, 32)]);
+    }
+
+    #[test]
+    fn names_with_spaces_quotes_or_non_ascii_bytes_are_read_back() {
+        let diff = "+++ b/sp ace.py\t\n@@ -1 +1 @@\n+x\n\
+                    +++ \"b/dir \\303\\251/\\303\\274.py\"\n@@ -2 +2 @@\n+y\n\
+                    +++ \"b/q\\\"t.py\"\n@@ -3 +3 @@\n+z\n\
+                    +++ b/dir é/plain.py\n@@ -4 +4 @@\n+w\n";
+        let parsed = parse_unified_zero(diff);
+        assert_eq!(parsed["sp ace.py"], vec![(0, 1)]);
+        assert_eq!(parsed["dir é/ü.py"], vec![(1, 2)]);
+        assert_eq!(parsed["q\"t.py"], vec![(2, 3)]);
+        assert_eq!(parsed["dir é/plain.py"], vec![(3, 4)]);
     }
 
     #[test]

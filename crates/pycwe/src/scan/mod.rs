@@ -7,6 +7,7 @@ pub mod config;
 pub mod diff;
 pub mod dry_run;
 pub mod file_cache;
+pub mod paths;
 pub mod report;
 pub mod sarif;
 pub mod suppress;
@@ -18,7 +19,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use candle_core::Device;
-use pycwe_core::cwe::{CweId, parse_and_lookup};
+use pycwe_core::cwe::{CweId, lookup, parse_and_lookup};
 use pycwe_core::detect::{DetectError, Detector, Prediction, UnitRequest};
 use pycwe_core::judge::{JudgeOptions, judge_files_with_progress};
 use pycwe_core::python::{ChunkOptions, ChunkedFile, FrontendError, chunk};
@@ -141,11 +142,15 @@ enum Judged {
 /// A file read and answered or chunked, or why it could not be.
 type Loaded = Result<(SourceFile, Judged), FrontendError>;
 
-fn display_path(path: &Path) -> String {
-    let cwd = std::env::current_dir().ok();
-    let shown = cwd.as_deref().and_then(|c| path.strip_prefix(c).ok()).unwrap_or(path);
-    let s = shown.to_string_lossy().replace('\\', "/");
-    s.strip_prefix("./").map(str::to_string).unwrap_or(s)
+/// A read or parse error's message without the path the report already names (`blob.py: looks
+/// like a binary file` -> `looks like a binary file`; `x.py:3: not valid UTF-8` -> `line 3: ...`).
+fn problem_message(path: &Path, message: &str) -> String {
+    let Some(rest) = message.strip_prefix(&format!("{}:", path.display())) else { return message.to_string() };
+    let digits = rest.chars().take_while(char::is_ascii_digit).count();
+    match rest[digits..].strip_prefix(':') {
+        Some(after) if digits > 0 => format!("line {}:{after}", &rest[..digits]),
+        _ => rest.trim_start().to_string(),
+    }
 }
 
 fn print_problems(warnings: &[Problem], errors: &[Problem]) {
@@ -169,10 +174,12 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
     let started = Instant::now();
     let paths: Vec<PathBuf> = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
     let config = if args.isolated { None } else { config::find(&paths[0])? };
-    let (config, config_dir) = match config {
-        Some((c, from)) => (c, from.parent().map(Path::to_path_buf)),
-        None => (config::Config::default(), None),
+    let (config, config_dir, config_file) = match config {
+        Some((c, from)) => (c, from.parent().map(Path::to_path_buf), Some(from)),
+        None => (config::Config::default(), None, None),
     };
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    let namer = paths::Namer::new(&paths[0], config_dir.as_deref(), cwd);
     let model = args.model.clone().or(config.model.clone()).unwrap_or(pycwe_model::registry::DEFAULT_MODEL.into());
     let adapter_path = args
         .adapter
@@ -183,14 +190,31 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
         AdapterChoice::Shipped => pycwe_model::shipped::threshold(),
         _ => 0.5,
     });
-    let select = parse_cwes(if args.select.is_empty() { &config.select } else { &args.select })?;
-    let ignore = parse_cwes(if args.ignore.is_empty() { &config.ignore } else { &args.ignore })?;
-    let mut exclude = config.exclude.clone();
-    exclude.extend(args.exclude.iter().cloned());
+    if !(0.0..=1.0).contains(&min_confidence) {
+        anyhow::bail!("--min-confidence {min_confidence}: a confidence is between 0 and 1");
+    }
+    let config_named = |e: anyhow::Error| match &config_file {
+        Some(file) => e.context(format!("{}: in [tool.pycwe] / pycwe.toml", file.display())),
+        None => e,
+    };
+    // As in ruff: a --select replaces the file's and beats its ignore list; --ignore adds to it.
+    let cli_select = parse_cwes(&args.select)?;
+    let select =
+        if args.select.is_empty() { parse_cwes(&config.select).map_err(config_named)? } else { cli_select.clone() };
+    let mut ignore = parse_cwes(&config.ignore).map_err(config_named)?;
+    ignore.retain(|id| !cli_select.contains(id));
+    ignore.extend(parse_cwes(&args.ignore)?);
+    for id in &select {
+        if lookup(*id).is_ok_and(|e| !e.is_reportable()) {
+            crate::output::warn(format!("--select {id}: pycwe never reports it (see `pycwe cwe list`)"));
+        }
+    }
     let prefilter = !args.no_prefilter && config.prefilter.unwrap_or(true);
 
     // Walk, read and chunk.
-    let filters = walk::Filters::new(&exclude, &args.include)?;
+    let config_base = paths::absolute(config_dir.as_deref().unwrap_or(Path::new(".")), namer.cwd());
+    let excludes = [(config_base, config.exclude.clone()), (namer.cwd().to_path_buf(), args.exclude.clone())];
+    let filters = walk::Filters::new(&excludes, &args.include, args.force_exclude)?;
     let mut walked = walk::walk(&paths, &filters, 2);
     let changed = match &args.diff {
         Some(rev) => {
@@ -211,9 +235,13 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
         }
         None => None,
     };
-    let mut errors: Vec<Problem> =
-        walked.errors.iter().map(|e| Problem { path: String::new(), message: e.clone() }).collect();
-    let mut warnings = Vec::new();
+    let problem = |e: &walk::WalkError| Problem {
+        path: if e.path.as_os_str().is_empty() { String::new() } else { namer.shown(&e.path) },
+        message: e.message.clone(),
+    };
+    let mut errors: Vec<Problem> = walked.errors.iter().map(problem).collect();
+    // A link back up the tree (common in virtualenvs and monorepos) hides no file: not an error.
+    let mut warnings: Vec<Problem> = walked.warnings.iter().map(problem).collect();
 
     let device = crate::commands::train::device(args.device)?;
     let mut detector = LazyDetector::new(&model, choice, device, args.q8_decode)?;
@@ -241,7 +269,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
         .then(|| file_cache::FileCache::new(&cache_root, &detector.fingerprint(), &opts));
 
     // Read; parse and chunk what the file cache does not answer.
-    let read = ReadOptions::default();
+    let read = ReadOptions { max_bytes: args.max_file_size };
     let loaded: Vec<(PathBuf, Loaded)> = walked
         .files
         .par_iter()
@@ -268,9 +296,10 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
                 }
                 files.push((path, source, judged));
             }
-            Err(err) => {
-                errors.push(Problem { path: display_path(&path), message: format!("{:#}", anyhow::Error::from(err)) })
-            }
+            Err(err) => errors.push(Problem {
+                path: namer.shown(&path),
+                message: problem_message(&path, &format!("{:#}", anyhow::Error::from(err))),
+            }),
         }
     }
 
@@ -330,7 +359,8 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
     let mut suppressed = 0;
     for ((path, source, judged), entry) in files.iter().zip(&entries) {
         let entry = entry.as_ref().expect("every file has an entry by now");
-        let shown = display_path(path);
+        let shown = namer.shown(path);
+        let stable = namer.stable(path);
         if entry.syntax_issues > 0 {
             warnings.push(Problem {
                 path: shown.clone(),
@@ -346,14 +376,19 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
             source.slice(source.lines().line_span(line.saturating_sub(1))).trim_end_matches(['\n', '\r'])
         };
         let mut used_suppressions = BTreeSet::new();
+        // Parsed for its comments only where a suppression could matter.
+        let suppressions = if !entry.findings.is_empty() || args.report_unused_suppressions {
+            suppress::FileSuppressions::of(source.text())
+        } else {
+            suppress::FileSuppressions::default()
+        };
         for f in &entry.findings {
             let cwe = CweId(f.cwe);
             if (!select.is_empty() && !select.contains(&cwe)) || ignore.contains(&cwe) {
                 continue;
             }
-            let by = [f.line, f.def_line]
-                .into_iter()
-                .find(|&line| suppress::parse(line_text(line)).is_some_and(|s| s.covers(cwe)));
+            let by =
+                [f.line, f.def_line].into_iter().find(|&line| suppressions.at(line).is_some_and(|s| s.covers(cwe)));
             if let Some(line) = by {
                 used_suppressions.insert(line);
                 suppressed += 1;
@@ -363,7 +398,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
             let (name, catalog_message) = report::message_for(cwe);
             findings.push(ScanFinding {
                 column: snippet.len() - snippet.trim_start().len() + 1,
-                fingerprint: baseline::fingerprint(&shown, &cwe.to_string(), &f.unit_digest, &snippet),
+                fingerprint: baseline::fingerprint(&stable, &cwe.to_string(), &f.unit_digest, &snippet),
                 path: shown.clone(),
                 line: f.line,
                 cwe,
@@ -376,11 +411,13 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
         }
         if let (true, Judged::Pending(chunked)) = (args.report_unused_suppressions, judged) {
             // Lines of the units this scan judged (all of them, or the changed ones with --diff).
-            let scanned = chunked.units.iter().flat_map(|u| u.segments.iter().flat_map(|s| s.first_line..=s.last_line));
-            let unused: BTreeSet<usize> = scanned
-                .map(|l| l + 1)
-                .filter(|&l| suppress::parse(line_text(l)).is_some() && !used_suppressions.contains(&l))
+            let scanned: BTreeSet<usize> = chunked
+                .units
+                .iter()
+                .flat_map(|u| u.segments.iter().flat_map(|s| s.first_line + 1..=s.last_line + 1))
                 .collect();
+            let unused: BTreeSet<usize> =
+                suppressions.lines().filter(|l| scanned.contains(l) && !used_suppressions.contains(l)).collect();
             warnings.extend(unused.into_iter().map(|line| Problem {
                 path: shown.clone(),
                 message: format!("line {line}: unused suppression (no finding here to ignore)"),
@@ -413,7 +450,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
     let tool = ToolInfo { name: "pycwe", version: env!("CARGO_PKG_VERSION"), detector: detector.fingerprint.clone() };
     let rendered = match args.output_format {
         ScanFormat::Text => report::text(&findings, &summary),
-        ScanFormat::Github => report::github(&findings),
+        ScanFormat::Github => report::github(&findings, &warnings, &errors),
         ScanFormat::Json => {
             let report = JsonReport {
                 version: report::JSON_SCHEMA_VERSION,
@@ -425,13 +462,24 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
             };
             serde_json::to_string_pretty(&report)? + "\n"
         }
-        ScanFormat::Sarif => serde_json::to_string_pretty(&sarif::render(&findings, &tool))? + "\n",
+        ScanFormat::Sarif => {
+            let log = sarif::render(
+                &findings,
+                &tool,
+                &sarif::Invocation { namer: &namer, warnings: &warnings, errors: &errors },
+            );
+            serde_json::to_string_pretty(&log)? + "\n"
+        }
     };
     print_problems(&warnings, &errors);
     match &args.output {
         Some(out) => pycwe_core::atomic::write_atomic(out, crate::output::plain(&rendered).as_bytes())
             .with_context(|| format!("{}: cannot write", out.display()))?,
-        None => crate::output::write_styled_text(&rendered)?,
+        // A reader that stops early (`| head`) does not turn findings or errors into exit 0.
+        None => match crate::output::write_styled_text(&rendered) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+            other => other?,
+        },
     }
     if !matches!(args.output_format, ScanFormat::Text) || args.output.is_some() {
         eprint!("{}", report::summary_line(&findings, &summary));

@@ -72,6 +72,12 @@ pub struct ToolInfo {
     pub detector: String,
 }
 
+/// Whether a weakness is reported at error level (SARIF `error`, a GitHub `::error`) rather than as
+/// a warning: the catalog's severity is high (7.0 or more, CVSS's "high").
+pub fn is_error_level(cwe: CweId) -> bool {
+    lookup(cwe).is_ok_and(|e| e.severity >= 7.0)
+}
+
 pub fn message_for(cwe: CweId) -> (String, String) {
     match lookup(cwe) {
         Ok(e) => (e.short_name.to_string(), format!("{}: {}", e.short_name, first_sentence(e.summary))),
@@ -137,25 +143,33 @@ pub fn summary_line(findings: &[ScanFinding], summary: &Summary) -> String {
     s
 }
 
-/// GitHub Actions workflow commands: one annotation per finding.
-pub fn github(findings: &[ScanFinding]) -> String {
+/// GitHub Actions workflow commands: one annotation per finding, at the level SARIF gives it, and
+/// one per file that could not be scanned (an error) or was scanned with a warning.
+pub fn github(findings: &[ScanFinding], warnings: &[Problem], errors: &[Problem]) -> String {
     let escape = |s: &str| s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
     let prop = |s: &str| escape(s).replace(':', "%3A").replace(',', "%2C");
-    findings
-        .iter()
-        .map(|f| {
-            format!(
-                "::error title={},file={},line={},col={}::{} [{:.2}] {}\n",
-                prop(&format!("pycwe {}", f.cwe)),
-                prop(&f.path),
-                f.line,
-                f.column,
-                f.cwe,
-                f.confidence,
-                escape(&f.message)
-            )
-        })
-        .collect()
+    let mut out = String::new();
+    for f in findings {
+        let _ = writeln!(
+            out,
+            "::{} title={},file={},line={},col={}::{} [{:.2}] {}",
+            if is_error_level(f.cwe) { "error" } else { "warning" },
+            prop(&format!("pycwe {}", f.cwe)),
+            prop(&f.path),
+            f.line,
+            f.column,
+            f.cwe,
+            f.confidence,
+            escape(&f.message)
+        );
+    }
+    for (level, problems) in [("error", errors), ("warning", warnings)] {
+        for p in problems {
+            let file = if p.path.is_empty() { String::new() } else { format!(",file={}", prop(&p.path)) };
+            let _ = writeln!(out, "::{level} title=pycwe{file}::{}", escape(&p.message));
+        }
+    }
+    out
 }
 
 #[cfg(test)]

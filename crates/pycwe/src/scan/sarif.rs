@@ -1,14 +1,58 @@
 //! SARIF 2.1.0 as GitHub code scanning reads it: one rule per reportable catalog CWE (`id` exactly
 //! `CWE-89`, with help text, tags `security` and `external/cwe/cwe-89`, and `security-severity`),
-//! results with level, message, repository-relative location, `partialFingerprints` and the
-//! confidence; the detector (model, adapter, prompt version) in the tool's properties.
+//! results with level, message, location under the project root (`%SRCROOT%`), `partialFingerprints`
+//! and the confidence; the detector (model, adapter, prompt version) in the tool's properties; and
+//! an invocation that says whether every file was scanned, with the files that were not.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use pycwe_core::cwe::reportable;
 use serde_sarif::sarif;
 
-use super::report::{ScanFinding, ToolInfo};
+use super::paths::{Namer, folder_uri, uri_path};
+use super::report::{Problem, ScanFinding, ToolInfo, is_error_level};
+
+/// GitHub's documentation points here; the schema is the same as the OASIS copy the tests hold.
+const SCHEMA_URL: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+const SRCROOT: &str = "%SRCROOT%";
+
+/// How the scan went: where it was rooted and what it could not do.
+#[derive(Debug)]
+pub struct Invocation<'a> {
+    pub namer: &'a Namer,
+    pub warnings: &'a [Problem],
+    pub errors: &'a [Problem],
+}
+
+/// A file's location: under the project root as `%SRCROOT%`-relative, else an absolute `file://` URI.
+fn artifact(namer: &Namer, path: &str) -> sarif::ArtifactLocation {
+    match namer.under_root(Path::new(path)) {
+        Some(relative) => sarif::ArtifactLocation::builder().uri(uri_path(&relative)).uri_base_id(SRCROOT).build(),
+        None => {
+            let abs = std::path::absolute(path).unwrap_or_else(|_| path.into());
+            let uri = folder_uri(&abs);
+            sarif::ArtifactLocation::builder().uri(uri.trim_end_matches('/').to_string()).build()
+        }
+    }
+}
+
+fn notification(namer: &Namer, problem: &Problem, level: &str) -> sarif::Notification {
+    let message = if problem.path.is_empty() {
+        problem.message.clone()
+    } else {
+        format!("{}: {}", problem.path, problem.message)
+    };
+    let builder = sarif::Notification::builder().message(sarif::Message::builder().text(message).build());
+    let builder = builder.level(serde_json::json!(level));
+    if problem.path.is_empty() {
+        return builder.build();
+    }
+    let location = sarif::Location::builder()
+        .physical_location(sarif::PhysicalLocation::builder().artifact_location(artifact(namer, &problem.path)).build())
+        .build();
+    builder.locations(vec![location]).build()
+}
 
 fn bag(tags: Option<Vec<String>>, props: Vec<(&str, serde_json::Value)>) -> sarif::PropertyBag {
     let additional: BTreeMap<String, serde_json::Value> = props.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
@@ -22,11 +66,8 @@ fn text(s: impl Into<String>) -> sarif::MultiformatMessageString {
     sarif::MultiformatMessageString::builder().text(s.into()).build()
 }
 
-fn level(severity: f32) -> sarif::ResultLevel {
-    if severity >= 7.0 { sarif::ResultLevel::Error } else { sarif::ResultLevel::Warning }
-}
-
-pub fn render(findings: &[ScanFinding], tool: &ToolInfo) -> serde_json::Value {
+pub fn render(findings: &[ScanFinding], tool: &ToolInfo, invocation: &Invocation) -> serde_json::Value {
+    let namer = invocation.namer;
     let entries: Vec<_> = reportable().collect();
     let rules: Vec<sarif::ReportingDescriptor> = entries
         .iter()
@@ -57,12 +98,11 @@ pub fn render(findings: &[ScanFinding], tool: &ToolInfo) -> serde_json::Value {
     let results: Vec<sarif::Result> = findings
         .iter()
         .map(|f| {
-            let severity = entries.iter().find(|e| e.id == f.cwe).map_or(5.0, |e| e.severity);
             let rule_index = entries.iter().position(|e| e.id == f.cwe).map_or(-1, |i| i as i64);
             let location = sarif::Location::builder()
                 .physical_location(
                     sarif::PhysicalLocation::builder()
-                        .artifact_location(sarif::ArtifactLocation::builder().uri(f.path.clone()).build())
+                        .artifact_location(artifact(namer, &f.path))
                         .region(
                             sarif::Region::builder()
                                 .start_line(f.line as i64)
@@ -76,7 +116,7 @@ pub fn render(findings: &[ScanFinding], tool: &ToolInfo) -> serde_json::Value {
             sarif::Result::builder()
                 .rule_id(f.cwe.to_string())
                 .rule_index(rule_index)
-                .level(level(severity))
+                .level(if is_error_level(f.cwe) { sarif::ResultLevel::Error } else { sarif::ResultLevel::Warning })
                 .message(
                     sarif::Message::builder().text(format!("{} (confidence {:.2})", f.message, f.confidence)).build(),
                 )
@@ -84,7 +124,11 @@ pub fn render(findings: &[ScanFinding], tool: &ToolInfo) -> serde_json::Value {
                 .partial_fingerprints(BTreeMap::from([("pycwe/v1".to_string(), f.fingerprint.clone())]))
                 .properties(bag(
                     None,
-                    vec![("confidence", serde_json::json!(f.confidence)), ("unit", serde_json::json!(f.unit))],
+                    // Through its shortest f32 text: 0.94, not 0.9399999976158142.
+                    vec![
+                        ("confidence", serde_json::json!(f.confidence.to_string().parse::<f64>().unwrap_or(0.0))),
+                        ("unit", serde_json::json!(f.unit)),
+                    ],
                 ))
                 .build()
         })
@@ -97,9 +141,21 @@ pub fn render(findings: &[ScanFinding], tool: &ToolInfo) -> serde_json::Value {
         .rules(rules)
         .properties(bag(None, vec![("detector", serde_json::json!(tool.detector))]))
         .build();
-    let run = sarif::Run::builder().tool(sarif::Tool::builder().driver(driver).build()).results(results).build();
-    let log =
-        sarif::Sarif::builder().schema(sarif::SCHEMA_URL).version(serde_json::json!("2.1.0")).runs(vec![run]).build();
+    let notifications: Vec<sarif::Notification> = (invocation.errors.iter().map(|p| notification(namer, p, "error")))
+        .chain(invocation.warnings.iter().map(|p| notification(namer, p, "warning")))
+        .collect();
+    let invocation = sarif::Invocation::builder()
+        .execution_successful(invocation.errors.is_empty())
+        .tool_execution_notifications(notifications)
+        .build();
+    let root = sarif::ArtifactLocation::builder().uri(folder_uri(namer.root())).build();
+    let run = sarif::Run::builder()
+        .tool(sarif::Tool::builder().driver(driver).build())
+        .original_uri_base_ids(BTreeMap::from([(SRCROOT.to_string(), root)]))
+        .invocations(vec![invocation])
+        .results(results)
+        .build();
+    let log = sarif::Sarif::builder().schema(SCHEMA_URL).version(serde_json::json!("2.1.0")).runs(vec![run]).build();
     serde_json::to_value(log).expect("SARIF types serialize")
 }
 
@@ -142,12 +198,21 @@ mod tests {
         ToolInfo { name: "pycwe", version: "0.1.0", detector: "smollm2-135m prompt-v1 abc".into() }
     }
 
+    fn clean_run(namer: &Namer) -> Invocation<'_> {
+        Invocation { namer, warnings: &[], errors: &[] }
+    }
+
     #[test]
     fn sarif_output_validates_against_the_official_schema() {
         let schema: serde_json::Value =
             serde_json::from_str(include_str!("../../tests/fixtures/sarif-schema-2.1.0.json")).unwrap();
         let validator = jsonschema::validator_for(&schema).unwrap();
-        let log = render(&sample(), &tool());
+        let namer = Namer::at(Path::new("/repo"));
+        let mut findings = sample();
+        findings[1].path = "odd dir/we:ird%.py".into();
+        let errors = [Problem { path: "blob.py".into(), message: "looks like a binary file".into() }];
+        let warnings = [Problem { path: "broken.py".into(), message: "1 syntax error".into() }];
+        let log = render(&findings, &tool(), &Invocation { namer: &namer, warnings: &warnings, errors: &errors });
         let errors: Vec<String> = validator.iter_errors(&log).map(|e| format!("{e} at {}", e.instance_path)).collect();
         assert!(errors.is_empty(), "{errors:#?}");
         // What GitHub code scanning needs from each rule and result.
@@ -158,10 +223,38 @@ mod tests {
         assert!(rule["help"]["markdown"].as_str().unwrap().contains("How to fix"));
         let result = &run["results"][0];
         assert_eq!(result["ruleId"], "CWE-89");
-        assert_eq!(result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], "app/db.py");
+        let artifact = &result["locations"][0]["physicalLocation"]["artifactLocation"];
+        assert_eq!(artifact["uri"], "app/db.py");
+        assert_eq!(artifact["uriBaseId"], "%SRCROOT%");
+        assert_eq!(run["originalUriBaseIds"]["%SRCROOT%"]["uri"], "file:///repo/");
+        assert_eq!(
+            run["results"][1]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            "odd%20dir/we%3Aird%25.py"
+        );
+        assert_eq!(result["properties"]["confidence"], serde_json::json!(0.93));
+        // A scan that could not read a file says so: GitHub shows the run as failed, with the file.
+        let invocation = &run["invocations"][0];
+        assert_eq!(invocation["executionSuccessful"], false);
+        let notes = invocation["toolExecutionNotifications"].as_array().unwrap();
+        assert_eq!(notes.len(), 2);
+        assert_eq!(notes[0]["level"], "error");
+        assert_eq!(notes[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], "blob.py");
+        assert_eq!(notes[1]["level"], "warning");
         assert_eq!(result["partialFingerprints"]["pycwe/v1"], "0123456789abcdef0123456789abcdef");
         let index = result["ruleIndex"].as_u64().unwrap() as usize;
         assert_eq!(run["tool"]["driver"]["rules"][index]["id"], "CWE-89");
+    }
+
+    #[test]
+    fn a_file_outside_the_project_root_gets_an_absolute_file_uri() {
+        let namer = Namer::at(Path::new("/repo"));
+        let mut findings = sample();
+        findings[0].path = "/elsewhere/x.py".into();
+        let log = render(&findings[..1], &tool(), &clean_run(&namer));
+        let artifact = &log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];
+        assert_eq!(artifact["uri"], "file:///elsewhere/x.py");
+        assert!(artifact.get("uriBaseId").is_none());
+        assert_eq!(log["runs"][0]["invocations"][0]["executionSuccessful"], true);
     }
 
     #[test]
@@ -171,8 +264,11 @@ mod tests {
             super::super::report::Summary { files: 2, units: 7, units_judged: 3, findings: 2, ..Default::default() };
         // As a file or a pipe gets it (the styles are stripped; a terminal keeps them).
         insta::assert_snapshot!("text", crate::output::plain(&super::super::report::text(&findings, &summary)));
-        insta::assert_snapshot!("github", super::super::report::github(&findings));
-        let mut log = render(&findings[..1], &tool());
+        let errors =
+            [super::super::report::Problem { path: "blob.py".into(), message: "looks like a binary file".into() }];
+        insta::assert_snapshot!("github", super::super::report::github(&findings, &[], &errors));
+        let namer = Namer::at(Path::new("/repo"));
+        let mut log = render(&findings[..1], &tool(), &clean_run(&namer));
         // The rule list is the catalog's; the snapshot keeps one rule to stay readable.
         let rules = log["runs"][0]["tool"]["driver"]["rules"].as_array_mut().unwrap();
         rules.retain(|r| r["id"] == "CWE-89");

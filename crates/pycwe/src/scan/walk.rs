@@ -7,29 +7,68 @@ use std::sync::Mutex;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
-/// Globs matched against the path relative to the scan root (and against each path component's
-/// name, so `tests` excludes every `tests/` directory, as in ruff's `exclude`).
+/// Exclude globs from one place, and the folder their paths start from.
+#[derive(Debug, Clone)]
+struct Anchored {
+    base: PathBuf,
+    globs: GlobSet,
+}
+
+/// Globs matched against the path relative to the scanned folder, relative to where the globs were
+/// written (the configuration's folder for its `exclude`, the current directory for `--exclude`),
+/// and against each path component's name (so `tests` excludes every `tests/` directory, as in
+/// ruff's `exclude`). `./build`, `build/` and `/build` mean `build`.
 #[derive(Debug, Clone)]
 pub struct Filters {
     exclude: GlobSet,
+    anchored: Vec<Anchored>,
     include: GlobSet,
     has_include: bool,
+    force_exclude: bool,
+}
+
+fn glob_set(globs: &[String]) -> anyhow::Result<GlobSet> {
+    let mut b = GlobSetBuilder::new();
+    for g in globs {
+        let trimmed = g.trim_start_matches("./").trim_start_matches('/').trim_end_matches('/');
+        let trimmed = if trimmed.is_empty() { g.as_str() } else { trimmed };
+        b.add(Glob::new(trimmed).map_err(|e| anyhow::anyhow!("bad glob `{g}`: {e}"))?);
+    }
+    Ok(b.build()?)
 }
 
 impl Filters {
-    pub fn new(exclude: &[String], include: &[String]) -> anyhow::Result<Self> {
-        let build = |globs: &[String]| -> anyhow::Result<GlobSet> {
-            let mut b = GlobSetBuilder::new();
-            for g in globs {
-                b.add(Glob::new(g).map_err(|e| anyhow::anyhow!("bad glob `{g}`: {e}"))?);
-            }
-            Ok(b.build()?)
-        };
-        Ok(Filters { exclude: build(exclude)?, include: build(include)?, has_include: !include.is_empty() })
+    /// `excludes`: each list with the folder its globs are relative to (absolute).
+    pub fn new(excludes: &[(PathBuf, Vec<String>)], include: &[String], force_exclude: bool) -> anyhow::Result<Self> {
+        let all: Vec<String> = excludes.iter().flat_map(|(_, g)| g.iter().cloned()).collect();
+        let anchored = excludes
+            .iter()
+            .map(|(base, globs)| Ok(Anchored { base: base.clone(), globs: glob_set(globs)? }))
+            .collect::<anyhow::Result<_>>()?;
+        Ok(Filters {
+            exclude: glob_set(&all)?,
+            anchored,
+            include: glob_set(include)?,
+            has_include: !include.is_empty(),
+            force_exclude,
+        })
     }
 
-    fn excluded(&self, relative: &Path) -> bool {
-        self.exclude.is_match(relative) || relative.components().any(|c| self.exclude.is_match(c.as_os_str()))
+    /// No globs at all.
+    #[cfg(test)]
+    fn none() -> Self {
+        Filters::new(&[], &[], false).expect("no globs")
+    }
+
+    fn excluded(&self, relative: &Path, absolute: &Path) -> bool {
+        self.exclude.is_match(relative)
+            || relative.components().any(|c| self.exclude.is_match(c.as_os_str()))
+            || self.anchored.iter().any(|a| {
+                // The path or a folder it is in (scanning `build` itself still skips `build/c.py`).
+                absolute
+                    .strip_prefix(&a.base)
+                    .is_ok_and(|r| r.ancestors().filter(|p| !p.as_os_str().is_empty()).any(|p| a.globs.is_match(p)))
+            })
     }
 
     fn included(&self, relative: &Path) -> bool {
@@ -37,12 +76,46 @@ impl Filters {
     }
 }
 
+/// A path the walk could not go into, and why.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct WalkError {
+    /// Empty when the walker did not say.
+    pub path: PathBuf,
+    pub message: String,
+}
+
+impl WalkError {
+    /// The path the `ignore` crate's error is about, and the problem without it.
+    fn from_ignore(err: &ignore::Error) -> Self {
+        match err {
+            ignore::Error::WithPath { path, err } => WalkError { path: path.clone(), message: err.to_string() },
+            ignore::Error::WithDepth { err, .. } => WalkError::from_ignore(err),
+            ignore::Error::Loop { ancestor, child } => WalkError {
+                path: child.clone(),
+                message: format!("symbolic link loop: it points back to {}; not followed", ancestor.display()),
+            },
+            other => WalkError { path: PathBuf::new(), message: other.to_string() },
+        }
+    }
+}
+
+fn is_loop(err: &ignore::Error) -> bool {
+    match err {
+        ignore::Error::Loop { .. } => true,
+        ignore::Error::WithPath { err, .. } | ignore::Error::WithDepth { err, .. } => is_loop(err),
+        _ => false,
+    }
+}
+
 /// What a walk found.
 #[derive(Debug, Default)]
 pub struct Walked {
+    /// Each file once, however many of the roots reach it.
     pub files: Vec<PathBuf>,
     /// Paths that could not be walked, with why.
-    pub errors: Vec<String>,
+    pub errors: Vec<WalkError>,
+    /// Symbolic links back to a folder above them: not followed, and nothing is missed.
+    pub warnings: Vec<WalkError>,
 }
 
 fn has_python_shebang(path: &Path) -> bool {
@@ -51,19 +124,25 @@ fn has_python_shebang(path: &Path) -> bool {
     let Ok(mut file) = std::fs::File::open(path) else { return false };
     let n = file.read(&mut head).unwrap_or(0);
     let head = String::from_utf8_lossy(&head[..n]);
-    head.starts_with("#!") && head.lines().next().is_some_and(|l| l.contains("python"))
+    head.starts_with("#!") && head.lines().next().is_some_and(|l| l.contains("python") || l.contains("pypy"))
 }
 
-/// Walks `roots` (files or directories). Files named directly are always scanned.
+/// Walks `roots` (files or directories). Files named directly are scanned unless `force_exclude`
+/// and an exclude matches them.
 pub fn walk(roots: &[PathBuf], filters: &Filters, threads: usize) -> Walked {
     let out = Mutex::new(Walked::default());
+    let cwd = std::env::current_dir().unwrap_or_default();
     for root in roots {
         if root.is_file() {
-            out.lock().expect("not poisoned").files.push(root.clone());
+            let absolute = super::paths::absolute(root, &cwd);
+            if !(filters.force_exclude && filters.excluded(&super::paths::absolute(root, Path::new("")), &absolute)) {
+                out.lock().expect("not poisoned").files.push(root.clone());
+            }
             continue;
         }
         if !root.exists() {
-            out.lock().expect("not poisoned").errors.push(format!("{}: no such file or directory", root.display()));
+            let missing = WalkError { path: root.clone(), message: "no such file or directory".into() };
+            out.lock().expect("not poisoned").errors.push(missing);
             continue;
         }
         let walker = ignore::WalkBuilder::new(root)
@@ -73,15 +152,20 @@ pub fn walk(roots: &[PathBuf], filters: &Filters, threads: usize) -> Walked {
             // A scan outside a git repository still honours .gitignore files.
             .require_git(false)
             .build_parallel();
+        let root_abs = super::paths::absolute(root, &cwd);
         walker.run(|| {
-            let out = &out;
+            let (out, root_abs) = (&out, &root_abs);
             Box::new(move |entry| {
                 match entry {
-                    Err(err) => out.lock().expect("not poisoned").errors.push(err.to_string()),
+                    Err(err) => {
+                        let mut out = out.lock().expect("not poisoned");
+                        let problem = WalkError::from_ignore(&err);
+                        if is_loop(&err) { out.warnings.push(problem) } else { out.errors.push(problem) }
+                    }
                     Ok(entry) => {
                         let path = entry.path();
                         let relative = path.strip_prefix(root).unwrap_or(path);
-                        if !relative.as_os_str().is_empty() && filters.excluded(relative) {
+                        if !relative.as_os_str().is_empty() && filters.excluded(relative, &root_abs.join(relative)) {
                             return if entry.file_type().is_some_and(|t| t.is_dir()) {
                                 ignore::WalkState::Skip
                             } else {
@@ -105,8 +189,13 @@ pub fn walk(roots: &[PathBuf], filters: &Filters, threads: usize) -> Walked {
     }
     let mut walked = out.into_inner().expect("not poisoned");
     walked.files.sort();
-    walked.files.dedup();
+    // `pycwe scan app ./app` or `. app/db.py` reach a file twice: report it once (the first name).
+    let mut seen = std::collections::HashSet::new();
+    walked.files.retain(|p| seen.insert(p.canonicalize().unwrap_or_else(|_| p.clone())));
     walked.errors.sort();
+    walked.errors.dedup();
+    walked.warnings.sort();
+    walked.warnings.dedup();
     walked
 }
 
@@ -129,11 +218,59 @@ mod tests {
         write("build/gen.py", "x = 2\n");
         write("tests/test_x.py", "x = 3\n");
         write(".gitignore", "build/\n");
-        let filters = Filters::new(&["tests".to_string()], &[]).unwrap();
+        let filters = Filters::new(&[(root.to_path_buf(), vec!["tests".to_string()])], &[], false).unwrap();
         let walked = walk(&[root.to_path_buf()], &filters, 2);
         let names: Vec<String> =
             walked.files.iter().map(|p| p.strip_prefix(root).unwrap().display().to_string()).collect();
         assert_eq!(names, vec!["app/main.py", "app/tool"]);
         assert!(walked.errors.is_empty());
+    }
+
+    #[test]
+    fn a_file_two_roots_reach_is_walked_once_and_problems_name_their_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("app")).unwrap();
+        std::fs::write(root.join("app/db.py"), "x = 1\n").unwrap();
+        let filters = Filters::none();
+        let roots = [root.join("app"), root.join("app/./"), root.join("app/db.py"), root.join("gone")];
+        let walked = walk(&roots, &filters, 2);
+        assert_eq!(walked.files.len(), 1, "{:?}", walked.files);
+        assert_eq!(walked.errors, [WalkError { path: root.join("gone"), message: "no such file or directory".into() }]);
+
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(root.join("app"), root.join("app/loop")).unwrap();
+            let walked = walk(&[root.join("app")], &filters, 2);
+            assert_eq!(walked.files.len(), 1);
+            assert!(walked.errors.is_empty(), "{:?}", walked.errors);
+            assert_eq!(walked.warnings.len(), 1, "{:?}", walked.warnings);
+            assert_eq!(walked.warnings[0].path, root.join("app/loop"));
+            assert!(walked.warnings[0].message.contains("loop"), "{}", walked.warnings[0].message);
+        }
+    }
+
+    #[test]
+    fn excludes_anchor_at_their_folder_whatever_folder_is_scanned_and_force_exclude_covers_named_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for p in ["sub/b.py", "sub/keep.py", "build/c.py", "a.py"] {
+            std::fs::create_dir_all(root.join(p).parent().unwrap()).unwrap();
+            std::fs::write(root.join(p), "x = 1\n").unwrap();
+        }
+        // As a configuration in `root` would write them.
+        let globs = vec!["sub/b.py".to_string(), "./build/".to_string()];
+        let filters = Filters::new(&[(root.to_path_buf(), globs.clone())], &[], false).unwrap();
+        let names = |w: Walked| -> Vec<String> {
+            w.files.iter().map(|p| p.strip_prefix(root).unwrap().display().to_string()).collect()
+        };
+        assert_eq!(names(walk(&[root.to_path_buf()], &filters, 2)), ["a.py", "sub/keep.py"]);
+        assert_eq!(names(walk(&[root.join("sub")], &filters, 2)), ["sub/keep.py"], "scanning `sub` itself");
+        assert_eq!(names(walk(&[root.join("build")], &filters, 2)), Vec::<String>::new());
+        // Named files pass unless forced (ruff's --force-exclude; the pre-commit hook forces).
+        let named = [root.join("sub/b.py"), root.join("a.py")];
+        assert_eq!(names(walk(&named, &filters, 2)), ["a.py", "sub/b.py"]);
+        let forced = Filters::new(&[(root.to_path_buf(), globs)], &[], true).unwrap();
+        assert_eq!(names(walk(&named, &forced, 2)), ["a.py"]);
     }
 }

@@ -8,9 +8,33 @@
 //! docstring silenced 3 of 36 detections (docs/RESULTS.md §5). So those go too (prompt version 4).
 //! Lines are kept (a comment-only line becomes empty) so line numbers still point into the file.
 
+use std::collections::BTreeMap;
+
 use tree_sitter::Node;
 
-use super::parse::parse_small;
+use super::parse::{ParseOptions, parse_file, parse_small};
+
+/// Every comment of a file, by the 1-based line it is on (tree-sitter's comment tokens, so a `#`
+/// inside a string is not one), or `None` when the file does not parse within its time budget.
+pub fn comments_by_line(text: &str) -> Option<BTreeMap<usize, String>> {
+    if !text.contains('#') {
+        return Some(BTreeMap::new());
+    }
+    let tree = parse_file(text, &ParseOptions::default()).ok()?;
+    let mut out = BTreeMap::new();
+    let mut stack = vec![tree.root_node()];
+    while let Some(node) = stack.pop() {
+        if node.kind() == "comment" {
+            if let Some(comment) = text.get(node.start_byte()..node.end_byte()) {
+                out.insert(node.start_position().row + 1, comment.to_string());
+            }
+            continue;
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.children(&mut cursor));
+    }
+    Some(out)
+}
 
 /// `text` with every comment and every inert string statement removed (and the whitespace before
 /// it, where a line is left with nothing else); every line stays in place, so a removed docstring
@@ -104,6 +128,16 @@ fn has_interpolation(node: Node) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn comments_by_line_are_comment_tokens_not_hashes_in_strings() {
+        let text = "q = \"# not a comment\"  # a comment\ns = '''\n# inside a string\n'''\n    # indented\n";
+        let comments = comments_by_line(text).unwrap();
+        assert_eq!(comments.len(), 2, "{comments:?}");
+        assert_eq!(comments[&1], "# a comment");
+        assert_eq!(comments[&5], "# indented");
+        assert_eq!(comments_by_line("x = 1\n").unwrap().len(), 0);
+    }
 
     #[test]
     fn comments_go_and_every_line_stays() {

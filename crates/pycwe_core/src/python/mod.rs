@@ -8,7 +8,7 @@ pub mod parse;
 pub mod window;
 
 pub use chunk::{ChunkOptions, ChunkedFile, Segment, Unit, UnitContext, UnitKind, chunk};
-pub use comments::blank_comments_and_docstrings;
+pub use comments::{blank_comments_and_docstrings, comments_by_line};
 pub use parse::{ParseError, ParseOptions, SyntaxIssue, SyntaxIssueKind};
 pub use window::{Window, windows, windows_by_cost};
 

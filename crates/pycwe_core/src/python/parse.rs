@@ -3,7 +3,9 @@
 //! imports, and the syntax errors found.
 //!
 //! tree-sitter recovers from errors, so broken code still yields an outline as far as it parses.
-//! Every walk over the tree uses an explicit stack: hostile nesting cannot overflow ours.
+//! Every walk over the tree here uses an explicit stack, and a tree nested deeper than
+//! [`MAX_SYNTAX_DEPTH`] is refused before anyone else walks it (other passes recurse over nodes):
+//! hostile nesting cannot overflow a stack.
 
 use std::time::{Duration, Instant};
 
@@ -20,6 +22,35 @@ pub enum ParseError {
     Grammar(String),
     #[error("tree-sitter returned no tree")]
     NoTree,
+    #[error("its syntax is nested more than {MAX_SYNTAX_DEPTH} levels deep (CPython cannot compile that either)")]
+    TooDeep,
+}
+
+/// The deepest syntax tree pycwe reads. CPython's compiler gives up before this (`x = "a" + "a" +
+/// ...` compiles with 2,500 terms and fails with 3,000 on CPython 3.11; brackets stop at 200), so
+/// no runnable code is refused, and every recursive pass over a tree stays far inside a thread's stack.
+pub const MAX_SYNTAX_DEPTH: usize = 3_000;
+
+/// Whether some node of `tree` lies more than `limit` levels below its root (an iterative walk
+/// that stops at the first such node).
+fn deeper_than(tree: &Tree, limit: usize) -> bool {
+    let mut cursor = tree.walk();
+    let mut depth = 0usize;
+    loop {
+        if cursor.goto_first_child() {
+            depth += 1;
+            if depth > limit {
+                return true;
+            }
+            continue;
+        }
+        while !cursor.goto_next_sibling() {
+            if !cursor.goto_parent() {
+                return false;
+            }
+            depth -= 1;
+        }
+    }
 }
 
 /// Knobs for [`parse_outline`].
@@ -139,6 +170,11 @@ pub fn parse_small(text: &str) -> Option<Tree> {
     parse_with_deadline(&mut parser, text, Instant::now(), &opts).ok()
 }
 
+/// The tree of a whole file's `text` (for passes that need its tokens, such as comments).
+pub fn parse_file(text: &str, opts: &ParseOptions) -> Result<Tree, ParseError> {
+    parse_with_deadline(&mut python_parser()?, text, Instant::now(), opts)
+}
+
 /// Parses `text` and extracts its outline.
 pub fn parse_outline(text: &str, opts: &ParseOptions) -> Result<Outline, ParseError> {
     let mut parser = python_parser()?;
@@ -172,6 +208,7 @@ fn parse_with_deadline(
         Some(tree_sitter::ParseOptions::new().progress_callback(&mut progress)),
     );
     match tree {
+        Some(tree) if deeper_than(&tree, MAX_SYNTAX_DEPTH) => Err(ParseError::TooDeep),
         Some(tree) => Ok(tree),
         None if timed_out => Err(ParseError::Timeout(opts.timeout.unwrap_or_default())),
         None => Err(ParseError::NoTree),
@@ -405,6 +442,19 @@ mod tests {
         let a = &o.definitions[1];
         assert_eq!(&src[a.header.start..a.header.end], "class A(B):");
         assert!(o.syntax_issues.is_empty());
+    }
+
+    #[test]
+    fn a_tree_nested_deeper_than_cpython_compiles_is_refused_and_one_it_compiles_is_read() {
+        let chain = |terms: usize| format!("x = {}\n", vec!["\"a\""; terms].join(" + "));
+        // CPython 3.11 compiles 2,500 terms.
+        assert!(parse_outline(&chain(2_500), &ParseOptions::default()).is_ok());
+        assert!(parse_small(&chain(2_500)).is_some());
+        // 40,000 overflowed a recursive pass's stack before the limit existed.
+        assert_eq!(parse_outline(&chain(40_000), &ParseOptions::default()).unwrap_err(), ParseError::TooDeep);
+        assert!(parse_small(&chain(40_000)).is_none());
+        let nested = format!("x = {}1{}\n", "[".repeat(5_000), "]".repeat(5_000));
+        assert_eq!(parse_outline(&nested, &ParseOptions::default()).unwrap_err(), ParseError::TooDeep);
     }
 
     #[test]

@@ -1,0 +1,166 @@
+//! How a scanned file is named in reports. People read paths relative to where they ran the scan
+//! (as ruff and Bandit print them); SARIF and fingerprints need a name that does not depend on it:
+//! the path under the project root (the enclosing git work tree, else the configuration's folder,
+//! else the current directory), so GitHub places an alert on the right file and a baseline written
+//! at the root still matches a scan run from a subdirectory.
+
+use std::path::{Component, Path, PathBuf};
+
+use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+
+/// `path` made absolute against `cwd`, with `.` dropped and `..` folded lexically (symlinks are not
+/// resolved: a report names the file the way the user reached it).
+pub fn absolute(path: &Path, cwd: &Path) -> PathBuf {
+    let joined = if path.is_absolute() { path.to_path_buf() } else { cwd.join(path) };
+    let mut out = PathBuf::new();
+    for part in joined.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push(part);
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+fn slashes(path: &Path) -> String {
+    path.to_string_lossy().replace('\\', "/")
+}
+
+/// Where reports' stable names are rooted, for one scan.
+#[derive(Debug, Clone)]
+pub struct Namer {
+    cwd: PathBuf,
+    root: PathBuf,
+}
+
+impl Namer {
+    /// The project root of `first` (the first scanned path): the nearest folder at or above it
+    /// holding `.git`, else `config_dir`, else `cwd`.
+    pub fn new(first: &Path, config_dir: Option<&Path>, cwd: PathBuf) -> Self {
+        let start = absolute(first, &cwd);
+        let git = start.ancestors().find(|d| d.join(".git").exists()).map(Path::to_path_buf);
+        let root = git.or_else(|| config_dir.map(|d| absolute(d, &cwd))).unwrap_or_else(|| cwd.clone());
+        Namer { cwd, root }
+    }
+
+    /// The current directory's namer (tests, and scans with nothing better to go on).
+    #[cfg(test)]
+    pub fn at(root: &Path) -> Self {
+        Namer { cwd: root.to_path_buf(), root: root.to_path_buf() }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn cwd(&self) -> &Path {
+        &self.cwd
+    }
+
+    /// As people read it: relative to the current directory when the file is under it, else
+    /// absolute; forward slashes.
+    pub fn shown(&self, path: &Path) -> String {
+        let abs = absolute(path, &self.cwd);
+        slashes(abs.strip_prefix(&self.cwd).unwrap_or(&abs))
+    }
+
+    /// Relative to the project root, or `None` for a file outside it.
+    pub fn under_root(&self, path: &Path) -> Option<String> {
+        let abs = absolute(path, &self.cwd);
+        abs.strip_prefix(&self.root).ok().map(slashes)
+    }
+
+    /// The name fingerprints hash: the path under the root, or the absolute path outside it.
+    pub fn stable(&self, path: &Path) -> String {
+        self.under_root(path).unwrap_or_else(|| slashes(&absolute(path, &self.cwd)))
+    }
+}
+
+/// What a URI reference's path may hold unescaped (RFC 3986 `pchar` and `/`, minus `:`, which in
+/// a relative reference's first segment would read as a scheme).
+const URI_PATH: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'[')
+    .add(b'\\')
+    .add(b']')
+    .add(b'^')
+    .add(b'`')
+    .add(b'{')
+    .add(b'|')
+    .add(b'}')
+    .add(b':');
+
+/// A forward-slash path as the path part of a URI reference (percent-encoded).
+pub fn uri_path(path: &str) -> String {
+    utf8_percent_encode(path, URI_PATH).to_string()
+}
+
+/// `file:///abs/dir/` for a folder (the trailing slash makes relative references resolve inside it).
+pub fn folder_uri(dir: &Path) -> String {
+    let mut path = slashes(dir);
+    if !path.starts_with('/') {
+        path.insert(0, '/');
+    }
+    if !path.ends_with('/') {
+        path.push('/');
+    }
+    format!("file://{}", uri_path(&path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_folded_lexically_and_shown_relative_to_the_current_directory() {
+        let cwd = Path::new("/work/proj");
+        let namer = Namer { cwd: cwd.into(), root: cwd.into() };
+        assert_eq!(namer.shown(Path::new(".//app/./db.py")), "app/db.py");
+        assert_eq!(namer.shown(Path::new("app/../app/db.py")), "app/db.py");
+        assert_eq!(namer.shown(Path::new("/work/proj/app/db.py")), "app/db.py");
+        assert_eq!(namer.shown(Path::new("../other/x.py")), "/work/other/x.py");
+        assert_eq!(absolute(Path::new("../../../x.py"), Path::new("/a")), Path::new("/x.py"));
+    }
+
+    #[test]
+    fn stable_names_are_rooted_at_the_project_not_the_current_directory() {
+        let namer = Namer { cwd: "/repo/pkg".into(), root: "/repo".into() };
+        assert_eq!(namer.shown(Path::new("db.py")), "db.py");
+        assert_eq!(namer.stable(Path::new("db.py")), "pkg/db.py");
+        assert_eq!(namer.under_root(Path::new("/elsewhere/x.py")), None);
+        assert_eq!(namer.stable(Path::new("/elsewhere/x.py")), "/elsewhere/x.py");
+    }
+
+    #[test]
+    fn the_root_is_the_enclosing_git_work_tree_else_the_configuration_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = dir.path().join("repo");
+        std::fs::create_dir_all(repo.join(".git")).unwrap();
+        std::fs::create_dir_all(repo.join("pkg/sub")).unwrap();
+        let namer = Namer::new(Path::new("sub"), None, repo.join("pkg"));
+        assert_eq!(namer.root(), repo);
+        let plain = dir.path().join("plain");
+        std::fs::create_dir_all(plain.join("a")).unwrap();
+        assert_eq!(Namer::new(Path::new("a"), Some(&plain), plain.join("a")).root(), plain);
+        assert_eq!(Namer::new(Path::new("."), None, plain.join("a")).root(), plain.join("a"));
+    }
+
+    #[test]
+    fn uris_escape_what_a_uri_reference_cannot_hold() {
+        assert_eq!(uri_path("app/db.py"), "app/db.py");
+        assert_eq!(uri_path("odd/we,ird:na%me 1.py"), "odd/we,ird%3Ana%25me%201.py");
+        assert_eq!(uri_path("ünï/x.py"), "%C3%BCn%C3%AF/x.py");
+        assert_eq!(folder_uri(Path::new("/tmp/my repo")), "file:///tmp/my%20repo/");
+    }
+}
