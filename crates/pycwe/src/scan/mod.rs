@@ -445,6 +445,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
         suppressed,
         baselined,
         findings: findings.len(),
+        errors: errors.len(),
         seconds: started.elapsed().as_secs_f64(),
     };
     let tool = ToolInfo { name: "pycwe", version: env!("CARGO_PKG_VERSION"), detector: detector.fingerprint.clone() };

@@ -50,6 +50,8 @@ pub struct Summary {
     pub suppressed: usize,
     pub baselined: usize,
     pub findings: usize,
+    /// Problems that kept a file or folder from being scanned (listed in `errors`).
+    pub errors: usize,
     pub seconds: f64,
 }
 
@@ -129,7 +131,7 @@ pub fn summary_line(findings: &[ScanFinding], summary: &Summary) -> String {
     let counts: Vec<String> = by_cwe.iter().map(|(c, n)| format!("{c} x{n}")).collect();
     let _ = writeln!(
         s,
-        "Found {} finding{} in {} file{} ({} units, {} judged, {} from cache){}{}",
+        "Found {} finding{} in {} file{} ({} units, {} judged, {} from cache){}{}{}",
         findings.len(),
         if findings.len() == 1 { "" } else { "s" },
         summary.files,
@@ -139,6 +141,11 @@ pub fn summary_line(findings: &[ScanFinding], summary: &Summary) -> String {
         summary.cache_hits,
         if counts.is_empty() { String::new() } else { format!(": {}", counts.join(", ")) },
         if summary.baselined > 0 { format!("; {} hidden by the baseline", summary.baselined) } else { String::new() },
+        match summary.errors {
+            0 => String::new(),
+            1 => "; 1 path could not be scanned (see the error)".to_string(),
+            n => format!("; {n} paths could not be scanned (see the errors)"),
+        },
     );
     s
 }
@@ -197,6 +204,11 @@ mod tests {
             crate::output::plain(&styled),
             "app/db.py:12:5: CWE-89 [0.88] SQL built from input\n   |\n 12|     cur.execute(q)\n   |\n\
              Found 1 finding in 1 file (3 units, 2 judged, 0 from cache): CWE-89 x1\n"
+        );
+        let with_errors = Summary { files: 1, errors: 2, ..Summary::default() };
+        assert_eq!(
+            summary_line(&[], &with_errors),
+            "Found 0 findings in 1 file (0 units, 0 judged, 0 from cache); 2 paths could not be scanned (see the errors)\n"
         );
     }
 }

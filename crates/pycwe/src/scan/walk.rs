@@ -1,11 +1,44 @@
 //! Which files a scan reads: `.gitignore`-aware, in parallel (the `ignore` crate, as ripgrep and
 //! ruff do), `*.py` plus extensionless files with a Python shebang, minus `--exclude` globs and plus
 //! `--include` globs. Problems (unreadable directories, symlink loops) are collected, not fatal.
+//! Hidden files are scanned (`.github/scripts/deploy.py` is code too); the folders tools and
+//! virtual environments fill are skipped by name, as ruff skips them.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
+
+/// Skipped wherever they appear (ruff's default `exclude`, plus pycwe's own cache): version control,
+/// tool caches, virtual environments and build output, which hold no code of the project's own.
+pub const DEFAULT_EXCLUDES: &[&str] = &[
+    ".bzr",
+    ".direnv",
+    ".eggs",
+    ".git",
+    ".git-rewrite",
+    ".hg",
+    ".ipynb_checkpoints",
+    ".mypy_cache",
+    ".nox",
+    ".pants.d",
+    ".pycwe_cache",
+    ".pyenv",
+    ".pytest_cache",
+    ".pytype",
+    ".ruff_cache",
+    ".svn",
+    ".tox",
+    ".venv",
+    ".vscode",
+    "__pypackages__",
+    "_build",
+    "buck-out",
+    "dist",
+    "node_modules",
+    "site-packages",
+    "venv",
+];
 
 /// Exclude globs from one place, and the folder their paths start from.
 #[derive(Debug, Clone)]
@@ -40,7 +73,9 @@ fn glob_set(globs: &[String]) -> anyhow::Result<GlobSet> {
 impl Filters {
     /// `excludes`: each list with the folder its globs are relative to (absolute).
     pub fn new(excludes: &[(PathBuf, Vec<String>)], include: &[String], force_exclude: bool) -> anyhow::Result<Self> {
-        let all: Vec<String> = excludes.iter().flat_map(|(_, g)| g.iter().cloned()).collect();
+        let all: Vec<String> = (DEFAULT_EXCLUDES.iter().map(|g| g.to_string()))
+            .chain(excludes.iter().flat_map(|(_, g)| g.iter().cloned()))
+            .collect();
         let anchored = excludes
             .iter()
             .map(|(base, globs)| Ok(Anchored { base: base.clone(), globs: glob_set(globs)? }))
@@ -147,7 +182,7 @@ pub fn walk(roots: &[PathBuf], filters: &Filters, threads: usize) -> Walked {
         }
         let walker = ignore::WalkBuilder::new(root)
             .threads(threads)
-            .hidden(true)
+            .hidden(false)
             .follow_links(true)
             // A scan outside a git repository still honours .gitignore files.
             .require_git(false)
@@ -217,12 +252,14 @@ mod tests {
         write("app/notes.txt", "text\n");
         write("build/gen.py", "x = 2\n");
         write("tests/test_x.py", "x = 3\n");
+        write(".github/scripts/deploy.py", "x = 4\n");
+        write(".venv/lib/site.py", "x = 5\n");
         write(".gitignore", "build/\n");
         let filters = Filters::new(&[(root.to_path_buf(), vec!["tests".to_string()])], &[], false).unwrap();
         let walked = walk(&[root.to_path_buf()], &filters, 2);
         let names: Vec<String> =
             walked.files.iter().map(|p| p.strip_prefix(root).unwrap().display().to_string()).collect();
-        assert_eq!(names, vec!["app/main.py", "app/tool"]);
+        assert_eq!(names, vec![".github/scripts/deploy.py", "app/main.py", "app/tool"]);
         assert!(walked.errors.is_empty());
     }
 
