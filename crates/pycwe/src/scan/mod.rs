@@ -322,6 +322,10 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
     }
     let cache_ref = disk_cache.as_mut().map(|c| c as &mut dyn pycwe_core::judge::PredictionCache);
     let bar = crate::output::progress_bar(0, "judging");
+    if refs.is_empty() {
+        // Every file answered by the file cache: nothing to show progress on.
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
     bar.set_message(format!("pieces; {} files, {} unchanged", files.len(), files.len() - pending.len()));
     let (verdicts, mut stats) =
         judge_files_with_progress(&refs, &mut detector, &opts, cache_ref, &mut |done, total| {

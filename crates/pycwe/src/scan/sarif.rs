@@ -62,6 +62,20 @@ fn bag(tags: Option<Vec<String>>, props: Vec<(&str, serde_json::Value)>) -> sari
     }
 }
 
+/// An identifier-like rule name, as SARIF recommends (§3.49.7): `Cross-site scripting (XSS)` ->
+/// `CrossSiteScriptingXss`.
+fn rule_name(short_name: &str) -> String {
+    short_name
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut chars = w.chars();
+            let first = chars.next().map(|c| c.to_ascii_uppercase()).into_iter();
+            first.chain(chars.map(|c| c.to_ascii_lowercase())).collect::<String>()
+        })
+        .collect()
+}
+
 fn text(s: impl Into<String>) -> sarif::MultiformatMessageString {
     sarif::MultiformatMessageString::builder().text(s.into()).build()
 }
@@ -83,7 +97,7 @@ pub fn render(findings: &[ScanFinding], tool: &ToolInfo, invocation: &Invocation
             );
             sarif::ReportingDescriptor::builder()
                 .id(e.id.to_string())
-                .name(e.short_name.replace(' ', "-"))
+                .name(rule_name(e.short_name))
                 .short_description(text(e.short_name))
                 .full_description(text(e.name))
                 .help(sarif::MultiformatMessageString::builder().text(e.summary.to_string()).markdown(help).build())
@@ -219,6 +233,8 @@ mod tests {
         let run = &log["runs"][0];
         let rule = run["tool"]["driver"]["rules"].as_array().unwrap().iter().find(|r| r["id"] == "CWE-89").unwrap();
         assert_eq!(rule["properties"]["tags"], serde_json::json!(["security", "external/cwe/cwe-89"]));
+        assert_eq!(rule["name"], "SqlInjection");
+        assert_eq!(rule_name("Cross-site scripting (XSS)"), "CrossSiteScriptingXss");
         assert!(rule["properties"]["security-severity"].as_str().unwrap().parse::<f32>().is_ok());
         assert!(rule["help"]["markdown"].as_str().unwrap().contains("How to fix"));
         let result = &run["results"][0];
