@@ -67,7 +67,7 @@ pub struct ScanArgs {
     pub base: bool,
     /// Report findings at or above this confidence (default: the shipped adapter's threshold, 0.5 for
     /// other adapters; `pycwe eval --calibrate` chooses one on a validation split).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub min_confidence: Option<f32>,
     /// Only these CWEs (`CWE-89,CWE-78`): replaces the configuration's `select`, and wins over its `ignore`
     #[arg(long, value_delimiter = ',')]
@@ -83,9 +83,10 @@ pub struct ScanArgs {
     /// Apply the excludes to files named on the command line too (as pre-commit passes them)
     #[arg(long)]
     pub force_exclude: bool,
-    /// Files larger than this many bytes are reported and not scanned
-    #[arg(long, default_value_t = pycwe_core::source::DEFAULT_MAX_FILE_BYTES)]
-    pub max_file_size: u64,
+    /// Files larger than this many bytes are reported and not scanned (default: the configuration's
+    /// `max-file-size`, else 2 MiB)
+    #[arg(long)]
+    pub max_file_size: Option<u64>,
     /// Also scan files matching these globs (beyond `*.py` and Python shebangs).
     #[arg(long, value_delimiter = ',')]
     pub include: Vec<String>,
@@ -111,7 +112,7 @@ pub struct ScanArgs {
     /// Hide findings recorded in this baseline file.
     #[arg(long)]
     pub baseline: Option<PathBuf>,
-    /// Record the current findings as a baseline.
+    /// Record the current findings as a baseline (recording is the job, so findings exit 0; errors still exit 2)
     #[arg(long)]
     pub write_baseline: Option<PathBuf>,
     /// Ignore `pyproject.toml` / `pycwe.toml`.

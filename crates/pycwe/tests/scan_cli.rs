@@ -29,12 +29,10 @@ fn bad_files_are_reported_by_name_and_the_scan_goes_on() {
     assert_eq!(out.status.code(), Some(2), "an unreadable file is an error: {}", String::from_utf8_lossy(&out.stderr));
     let report = json(&out);
     assert_eq!(report["version"], 1);
-    assert_eq!(report["summary"]["files"], 2, "ok.py and broken.py were scanned");
+    assert_eq!(report["summary"]["files"], 3, "ok.py, broken.py and deep.py were scanned");
     let errors = report["errors"].as_array().unwrap();
-    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert_eq!(errors.len(), 1, "{errors:?}");
     assert_eq!(errors[0]["path"], "blob.py");
-    assert_eq!(errors[1]["path"], "deep.py");
-    assert!(errors[1]["message"].as_str().unwrap().contains("nested"), "{errors:?}");
     assert_eq!(report["warnings"][0]["path"], "broken.py");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("error: blob.py:"), "{stderr}");
@@ -97,6 +95,10 @@ fn a_dry_run_counts_what_the_model_would_judge_without_loading_it_or_touching_th
     assert!((20..300).contains(&tokens), "two short prompts are tens of tokens: {text}");
     assert!(!String::from_utf8_lossy(&dry.stderr).contains("loading"), "the model was loaded");
     assert!(!dir.path().join(".pycwe_cache").exists(), "a dry run writes no cache");
+    let as_json = json(&pycwe(&["scan", "--dry-run", "--output-format", "json", "."], dir.path()));
+    assert_eq!((as_json["files"].as_u64(), as_json["units"].as_u64()), (Some(2), Some(3)), "{as_json}");
+    assert_eq!(as_json["tokens"].as_u64(), Some(tokens as u64));
+    assert_eq!(pycwe(&["scan", "--dry-run", "--output-format", "sarif", "."], dir.path()).status.code(), Some(2));
 
     // After a real scan, the dry run sees every unit answered from the cache.
     let real = pycwe(&["scan", "--exit-zero", "--output-format", "json", "."], dir.path());
@@ -211,7 +213,9 @@ fn a_baseline_hides_known_findings_even_after_lines_move_and_shows_new_ones() {
     // At confidence 0 every judged unit reports its likeliest finding, whatever the model's calibration.
     let first =
         pycwe(&["scan", "--base", "--min-confidence", "0", "--write-baseline", "baseline.json", "run.py"], dir.path());
-    assert_eq!(first.status.code(), Some(1), "the base model flags this: {}", String::from_utf8_lossy(&first.stderr));
+    // Recording a baseline is the job: exit 0, though it holds findings.
+    assert_eq!(first.status.code(), Some(0), "{}", String::from_utf8_lossy(&first.stderr));
+    assert!(String::from_utf8_lossy(&first.stderr).contains("wrote a baseline of "));
     let args =
         ["scan", "--base", "--min-confidence", "0", "--baseline", "baseline.json", "--output-format", "json", "."];
 
@@ -253,7 +257,7 @@ fn reports_name_files_the_same_from_any_directory_and_a_closed_pipe_keeps_the_ex
         pycwe(&args, cwd)
     };
     let first = scan(&["--write-baseline", "base.json", "--output-format", "json", "."], root);
-    assert_eq!(first.status.code(), Some(1), "{}", String::from_utf8_lossy(&first.stderr));
+    assert_eq!(first.status.code(), Some(0), "{}", String::from_utf8_lossy(&first.stderr));
     let found = json(&first)["findings"].as_array().unwrap().len();
     assert!(found >= 1);
 

@@ -106,6 +106,24 @@ fn occurrences<'a>(line: &'a str, word: &'a str) -> impl Iterator<Item = (&'a st
     })
 }
 
+/// The 1-based column (in characters) where a call to one of `cwe`'s sinks starts on `line`
+/// (`conn.execute(q)` at `conn`), for reports that point at the call rather than the line; `None`
+/// when the line calls none of them by name. Read from the line alone: which call it is needs no
+/// imports, only where it is.
+pub fn sink_column(cwe: CweId, line: &str) -> Option<usize> {
+    let called = |after: &str| after.trim_start().starts_with('(');
+    let start = patterns()
+        .iter()
+        .filter(|(id, _)| *id == cwe)
+        .filter_map(|(_, pattern)| {
+            occurrences(line, pattern.name()).find(|(_, after)| called(after)).map(|(before, _)| before.len())
+        })
+        .min()?;
+    // Back over the callee's dotted receiver (`self.db.conn.`), not into brackets or strings.
+    let head = line[..start].trim_end_matches(|c: char| c.is_alphanumeric() || c == '_' || c == '.');
+    Some(head.chars().count() + 1)
+}
+
 /// Whether an import line brings `name` in from `module` (`from hashlib import md5, sha1`).
 pub(crate) fn imports_name(imports: &[String], module: &str, name: &str) -> bool {
     imports.iter().any(|import| {
@@ -200,6 +218,15 @@ pub(crate) fn sites(request: &UnitRequest) -> Vec<(CweId, usize, &'static str)> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sink_column_points_at_the_call_not_the_line() {
+        assert_eq!(sink_column(CweId(89), "        return conn.execute(query).fetchall()"), Some(16));
+        assert_eq!(sink_column(CweId(78), "    rc = os.system(cmd)"), Some(10));
+        assert_eq!(sink_column(CweId(502), "    é = pickle.loads(blob)"), Some(9));
+        assert_eq!(sink_column(CweId(89), "    x = execute_later"), None);
+        assert_eq!(sink_column(CweId(78), "    return build(query)"), None);
+    }
     use crate::python::UnitKind;
 
     fn request(text: &str, imports: &[&str]) -> UnitRequest {

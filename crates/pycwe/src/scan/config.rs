@@ -15,6 +15,7 @@ pub struct Config {
     pub ignore: Vec<String>,
     pub exclude: Vec<String>,
     pub min_confidence: Option<f32>,
+    pub max_file_size: Option<u64>,
     pub prefilter: Option<bool>,
     /// `false` is `--no-anchor`.
     pub anchor: Option<bool>,

@@ -12,8 +12,8 @@ use pycwe_core::source::SourceFile;
 use super::LazyDetector;
 use super::cache::DiskCache;
 
-/// What a scan would do.
-#[derive(Debug, Default, PartialEq, Eq)]
+/// What a scan would do (also the `--dry-run --output-format json` object, with `files` and `lines`).
+#[derive(Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Plan {
     pub units: usize,
     pub prefiltered_out: usize,
@@ -25,6 +25,14 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// As JSON: this plan's counts plus the tree's files and lines.
+    pub fn json(&self, files: usize, lines: usize) -> serde_json::Value {
+        let mut value = serde_json::to_value(self).expect("counts serialize");
+        value["files"] = files.into();
+        value["lines"] = lines.into();
+        value
+    }
+
     pub fn render(&self, files: usize, lines: usize) -> String {
         let mut s = String::new();
         let _ = writeln!(s, "{files} files, {lines} lines, {} units", self.units);

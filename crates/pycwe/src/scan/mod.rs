@@ -172,6 +172,9 @@ fn parse_cwes(list: &[String]) -> anyhow::Result<BTreeSet<CweId>> {
 
 pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
     let started = Instant::now();
+    if args.dry_run && matches!(args.output_format, ScanFormat::Sarif | ScanFormat::Github) {
+        anyhow::bail!("--dry-run prints text or json (it finds nothing to put in a {:?} report)", args.output_format);
+    }
     let paths: Vec<PathBuf> = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
     let config = if args.isolated { None } else { config::find(&paths[0])? };
     let (config, config_dir, config_file) = match config {
@@ -191,7 +194,11 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
         _ => 0.5,
     });
     if !(0.0..=1.0).contains(&min_confidence) {
-        anyhow::bail!("--min-confidence {min_confidence}: a confidence is between 0 and 1");
+        let from = match (&args.min_confidence, &config_file) {
+            (None, Some(file)) => format!("{}: min-confidence = {min_confidence}", file.display()),
+            _ => format!("--min-confidence {min_confidence}"),
+        };
+        anyhow::bail!("{from}: a confidence is between 0 and 1");
     }
     let config_named = |e: anyhow::Error| match &config_file {
         Some(file) => e.context(format!("{}: in [tool.pycwe] / pycwe.toml", file.display())),
@@ -204,15 +211,17 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
     let mut ignore = parse_cwes(&config.ignore).map_err(config_named)?;
     ignore.retain(|id| !cli_select.contains(id));
     ignore.extend(parse_cwes(&args.ignore)?);
+    let select_from = if args.select.is_empty() { "select =" } else { "--select" };
     for id in &select {
         if lookup(*id).is_ok_and(|e| !e.is_reportable()) {
-            crate::output::warn(format!("--select {id}: pycwe never reports it (see `pycwe cwe list`)"));
+            crate::output::warn(format!("{select_from} {id}: pycwe never reports it (see `pycwe cwe list`)"));
         }
     }
     let prefilter = !args.no_prefilter && config.prefilter.unwrap_or(true);
 
     // Walk, read and chunk.
-    let config_base = paths::absolute(config_dir.as_deref().unwrap_or(Path::new(".")), namer.cwd());
+    let config_base =
+        config_dir.as_deref().map_or_else(|| namer.cwd().to_path_buf(), |d| paths::absolute(d, namer.cwd()));
     let excludes = [(config_base, config.exclude.clone()), (namer.cwd().to_path_buf(), args.exclude.clone())];
     let filters = walk::Filters::new(&excludes, &args.include, args.force_exclude)?;
     let mut walked = walk::walk(&paths, &filters, 2);
@@ -269,7 +278,8 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
         .then(|| file_cache::FileCache::new(&cache_root, &detector.fingerprint(), &opts));
 
     // Read; parse and chunk what the file cache does not answer.
-    let read = ReadOptions { max_bytes: args.max_file_size };
+    let max_bytes = args.max_file_size.or(config.max_file_size).unwrap_or(pycwe_core::source::DEFAULT_MAX_FILE_BYTES);
+    let read = ReadOptions { max_bytes };
     let loaded: Vec<(PathBuf, Loaded)> = walked
         .files
         .par_iter()
@@ -316,7 +326,10 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
     if args.dry_run {
         let lines = files.iter().map(|(_, s, _)| s.lines().line_count()).sum();
         let plan = dry_run::plan(&refs, &detector, &opts, disk_cache.as_mut())?;
-        print!("{}", plan.render(files.len(), lines));
+        match args.output_format {
+            ScanFormat::Json => crate::output::write_json(&plan.json(files.len(), lines))?,
+            _ => print!("{}", plan.render(files.len(), lines)),
+        }
         print_problems(&warnings, &errors);
         return Ok(if errors.is_empty() { Outcome::Clean } else { Outcome::Error });
     }
@@ -401,7 +414,8 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
             let snippet = line_text(f.line).to_string();
             let (name, catalog_message) = report::message_for(cwe);
             findings.push(ScanFinding {
-                column: snippet.len() - snippet.trim_start().len() + 1,
+                column: pycwe_core::anchor::sink_column(cwe, &snippet)
+                    .unwrap_or(snippet.len() - snippet.trim_start().len() + 1),
                 fingerprint: baseline::fingerprint(&stable, &cwe.to_string(), &f.unit_digest, &snippet),
                 path: shown.clone(),
                 line: f.line,
@@ -424,7 +438,12 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
                 suppressions.lines().filter(|l| scanned.contains(l) && !used_suppressions.contains(l)).collect();
             warnings.extend(unused.into_iter().map(|line| Problem {
                 path: shown.clone(),
-                message: format!("line {line}: unused suppression (no finding here to ignore)"),
+                message: match suppressions.at(line) {
+                    Some(suppress::Suppression::Only(ids)) if ids.is_empty() => {
+                        format!("line {line}: the suppression names no CWE id (`# pycwe: ignore[CWE-89]`), so it ignores nothing")
+                    }
+                    _ => format!("line {line}: unused suppression (no finding here to ignore)"),
+                },
             }));
         }
     }
@@ -491,7 +510,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
     }
     Ok(if !errors.is_empty() {
         Outcome::Error
-    } else if !findings.is_empty() && !args.exit_zero {
+    } else if !findings.is_empty() && !args.exit_zero && args.write_baseline.is_none() {
         Outcome::Findings
     } else {
         Outcome::Clean

@@ -1,34 +1,30 @@
 //! How a scanned file is named in reports. People read paths relative to where they ran the scan
 //! (as ruff and Bandit print them); SARIF and fingerprints need a name that does not depend on it:
 //! the path under the project root (the enclosing git work tree, else the configuration's folder,
-//! else the current directory), so GitHub places an alert on the right file and a baseline written
-//! at the root still matches a scan run from a subdirectory.
+//! else the current directory), read through the file system, so GitHub places an alert on the
+//! right file and a baseline written at the root still matches a scan run from a subdirectory.
 
 use std::path::{Component, Path, PathBuf};
 
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 
-/// `path` made absolute against `cwd`, with `.` dropped and `..` folded lexically (symlinks are not
-/// resolved: a report names the file the way the user reached it).
+/// `path` made absolute against `cwd`, with `.` components dropped. `..` stays: after a symbolic
+/// link it leads somewhere the text does not say (`lnk/..` is the link target's parent), so only
+/// the file system may fold it ([`Namer::under_root`] asks it).
 pub fn absolute(path: &Path, cwd: &Path) -> PathBuf {
     let joined = if path.is_absolute() { path.to_path_buf() } else { cwd.join(path) };
-    let mut out = PathBuf::new();
-    for part in joined.components() {
-        match part {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push(part);
-                }
-            }
-            other => out.push(other),
-        }
-    }
-    out
+    joined.components().filter(|c| *c != Component::CurDir).collect()
 }
 
+#[cfg(windows)]
 fn slashes(path: &Path) -> String {
     path.to_string_lossy().replace('\\', "/")
+}
+
+/// On Unix a backslash is an ordinary character of a file name.
+#[cfg(not(windows))]
+fn slashes(path: &Path) -> String {
+    path.to_string_lossy().into_owned()
 }
 
 /// Where reports' stable names are rooted, for one scan.
@@ -42,9 +38,9 @@ impl Namer {
     /// The project root of `first` (the first scanned path): the nearest folder at or above it
     /// holding `.git`, else `config_dir`, else `cwd`.
     pub fn new(first: &Path, config_dir: Option<&Path>, cwd: PathBuf) -> Self {
-        let start = absolute(first, &cwd);
+        let start = canonical(&absolute(first, &cwd));
         let git = start.ancestors().find(|d| d.join(".git").exists()).map(Path::to_path_buf);
-        let root = git.or_else(|| config_dir.map(|d| absolute(d, &cwd))).unwrap_or_else(|| cwd.clone());
+        let root = git.or_else(|| config_dir.map(|d| canonical(&absolute(d, &cwd)))).unwrap_or_else(|| canonical(&cwd));
         Namer { cwd, root }
     }
 
@@ -69,16 +65,23 @@ impl Namer {
         slashes(abs.strip_prefix(&self.cwd).unwrap_or(&abs))
     }
 
-    /// Relative to the project root, or `None` for a file outside it.
+    /// Relative to the project root, or `None` for a file outside it. Read through the file
+    /// system (symbolic links and `..` resolved), so every way of reaching a file names it alike.
     pub fn under_root(&self, path: &Path) -> Option<String> {
-        let abs = absolute(path, &self.cwd);
-        abs.strip_prefix(&self.root).ok().map(slashes)
+        let real = canonical(&absolute(path, &self.cwd));
+        real.strip_prefix(&self.root).ok().map(slashes)
     }
 
-    /// The name fingerprints hash: the path under the root, or the absolute path outside it.
+    /// The name fingerprints hash: the path under the root, or the real absolute path outside it.
     pub fn stable(&self, path: &Path) -> String {
-        self.under_root(path).unwrap_or_else(|| slashes(&absolute(path, &self.cwd)))
+        self.under_root(path).unwrap_or_else(|| slashes(&canonical(&absolute(path, &self.cwd))))
     }
+}
+
+/// The file system's name for `path` (links and `..` resolved), or `path` itself when it does not
+/// exist (a name in a test, or a file deleted mid-scan).
+fn canonical(path: &Path) -> PathBuf {
+    path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
 }
 
 /// What a URI reference's path may hold unescaped (RFC 3986 `pchar` and `/`, minus `:`, which in
@@ -123,23 +126,38 @@ mod tests {
     use super::*;
 
     #[test]
-    fn paths_are_folded_lexically_and_shown_relative_to_the_current_directory() {
+    fn paths_are_shown_relative_to_the_current_directory_without_dot_components() {
         let cwd = Path::new("/work/proj");
         let namer = Namer { cwd: cwd.into(), root: cwd.into() };
         assert_eq!(namer.shown(Path::new(".//app/./db.py")), "app/db.py");
-        assert_eq!(namer.shown(Path::new("app/../app/db.py")), "app/db.py");
         assert_eq!(namer.shown(Path::new("/work/proj/app/db.py")), "app/db.py");
-        assert_eq!(namer.shown(Path::new("../other/x.py")), "/work/other/x.py");
-        assert_eq!(absolute(Path::new("../../../x.py"), Path::new("/a")), Path::new("/x.py"));
+        // `..` is the file system's to resolve, not the text's.
+        assert_eq!(namer.shown(Path::new("lnk/../db.py")), "lnk/../db.py");
+        assert_eq!(namer.shown(Path::new("/elsewhere/x.py")), "/elsewhere/x.py");
+        #[cfg(not(windows))]
+        assert_eq!(namer.shown(Path::new("a\\b.py")), "a\\b.py");
     }
 
     #[test]
-    fn stable_names_are_rooted_at_the_project_not_the_current_directory() {
+    fn stable_names_are_rooted_at_the_project_and_read_through_links() {
         let namer = Namer { cwd: "/repo/pkg".into(), root: "/repo".into() };
         assert_eq!(namer.shown(Path::new("db.py")), "db.py");
         assert_eq!(namer.stable(Path::new("db.py")), "pkg/db.py");
         assert_eq!(namer.under_root(Path::new("/elsewhere/x.py")), None);
         assert_eq!(namer.stable(Path::new("/elsewhere/x.py")), "/elsewhere/x.py");
+
+        #[cfg(unix)]
+        {
+            let dir = tempfile::tempdir().unwrap();
+            let root = dir.path().canonicalize().unwrap();
+            std::fs::create_dir_all(root.join("real/inner")).unwrap();
+            std::fs::write(root.join("real/x.py"), "x = 1\n").unwrap();
+            std::os::unix::fs::symlink(root.join("real/inner"), root.join("lnk")).unwrap();
+            let namer = Namer { cwd: root.clone(), root: root.clone() };
+            // `lnk/..` is `real`, whatever the text suggests.
+            assert_eq!(namer.stable(Path::new("lnk/../x.py")), "real/x.py");
+            assert_eq!(namer.under_root(Path::new("real/x.py")).as_deref(), Some("real/x.py"));
+        }
     }
 
     #[test]
@@ -149,9 +167,10 @@ mod tests {
         std::fs::create_dir_all(repo.join(".git")).unwrap();
         std::fs::create_dir_all(repo.join("pkg/sub")).unwrap();
         let namer = Namer::new(Path::new("sub"), None, repo.join("pkg"));
-        assert_eq!(namer.root(), repo);
+        assert_eq!(namer.root(), repo.canonicalize().unwrap());
         let plain = dir.path().join("plain");
         std::fs::create_dir_all(plain.join("a")).unwrap();
+        let plain = plain.canonicalize().unwrap();
         assert_eq!(Namer::new(Path::new("a"), Some(&plain), plain.join("a")).root(), plain);
         assert_eq!(Namer::new(Path::new("."), None, plain.join("a")).root(), plain.join("a"));
     }
@@ -159,6 +178,7 @@ mod tests {
     #[test]
     fn uris_escape_what_a_uri_reference_cannot_hold() {
         assert_eq!(uri_path("app/db.py"), "app/db.py");
+        assert_eq!(uri_path("a\\b.py"), "a%5Cb.py");
         assert_eq!(uri_path("odd/we,ird:na%me 1.py"), "odd/we,ird%3Ana%25me%201.py");
         assert_eq!(uri_path("ünï/x.py"), "%C3%BCn%C3%AF/x.py");
         assert_eq!(folder_uri(Path::new("/tmp/my repo")), "file:///tmp/my%20repo/");

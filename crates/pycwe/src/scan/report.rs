@@ -17,7 +17,8 @@ pub struct ScanFinding {
     pub path: String,
     /// 1-based.
     pub line: usize,
-    /// 1-based column of the line's first non-blank character.
+    /// 1-based column (in characters) of the call to one of the CWE's catalog sinks on the line,
+    /// else of the line's first non-blank character.
     pub column: usize,
     pub cwe: CweId,
     /// The catalog's short name (`SQL injection`).

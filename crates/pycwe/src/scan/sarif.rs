@@ -30,7 +30,8 @@ fn artifact(namer: &Namer, path: &str) -> sarif::ArtifactLocation {
     match namer.under_root(Path::new(path)) {
         Some(relative) => sarif::ArtifactLocation::builder().uri(uri_path(&relative)).uri_base_id(SRCROOT).build(),
         None => {
-            let abs = std::path::absolute(path).unwrap_or_else(|_| path.into());
+            let abs =
+                Path::new(path).canonicalize().or_else(|_| std::path::absolute(path)).unwrap_or_else(|_| path.into());
             let uri = folder_uri(&abs);
             sarif::ArtifactLocation::builder().uri(uri.trim_end_matches('/').to_string()).build()
         }

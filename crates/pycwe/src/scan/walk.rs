@@ -34,6 +34,7 @@ pub const DEFAULT_EXCLUDES: &[&str] = &[
     "__pypackages__",
     "_build",
     "buck-out",
+    "build",
     "dist",
     "node_modules",
     "site-packages",
@@ -60,6 +61,11 @@ pub struct Filters {
     force_exclude: bool,
 }
 
+/// The file system's name for `path` (links and `..` resolved), or `path` when it cannot say.
+fn real(path: &Path) -> PathBuf {
+    path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
+}
+
 fn glob_set(globs: &[String]) -> anyhow::Result<GlobSet> {
     let mut b = GlobSetBuilder::new();
     for g in globs {
@@ -78,7 +84,7 @@ impl Filters {
             .collect();
         let anchored = excludes
             .iter()
-            .map(|(base, globs)| Ok(Anchored { base: base.clone(), globs: glob_set(globs)? }))
+            .map(|(base, globs)| Ok(Anchored { base: real(base), globs: glob_set(globs)? }))
             .collect::<anyhow::Result<_>>()?;
         Ok(Filters {
             exclude: glob_set(&all)?,
@@ -169,15 +175,17 @@ pub fn walk(roots: &[PathBuf], filters: &Filters, threads: usize) -> Walked {
     let cwd = std::env::current_dir().unwrap_or_default();
     for root in roots {
         if root.is_file() {
-            let absolute = super::paths::absolute(root, &cwd);
+            let absolute = real(&super::paths::absolute(root, &cwd));
             if !(filters.force_exclude && filters.excluded(&super::paths::absolute(root, Path::new("")), &absolute)) {
                 out.lock().expect("not poisoned").files.push(root.clone());
             }
             continue;
         }
-        if !root.exists() {
-            let missing = WalkError { path: root.clone(), message: "no such file or directory".into() };
-            out.lock().expect("not poisoned").errors.push(missing);
+        if let Err(e) = std::fs::metadata(root) {
+            // The system's own words: "No such file or directory", "Not a directory" (`a.py/`), ...
+            let message = e.to_string();
+            let message = message.split(" (os error").next().unwrap_or(&message).to_string();
+            out.lock().expect("not poisoned").errors.push(WalkError { path: root.clone(), message });
             continue;
         }
         let walker = ignore::WalkBuilder::new(root)
@@ -187,7 +195,7 @@ pub fn walk(roots: &[PathBuf], filters: &Filters, threads: usize) -> Walked {
             // A scan outside a git repository still honours .gitignore files.
             .require_git(false)
             .build_parallel();
-        let root_abs = super::paths::absolute(root, &cwd);
+        let root_abs = real(&super::paths::absolute(root, &cwd));
         walker.run(|| {
             let (out, root_abs) = (&out, &root_abs);
             Box::new(move |entry| {
@@ -273,7 +281,7 @@ mod tests {
         let roots = [root.join("app"), root.join("app/./"), root.join("app/db.py"), root.join("gone")];
         let walked = walk(&roots, &filters, 2);
         assert_eq!(walked.files.len(), 1, "{:?}", walked.files);
-        assert_eq!(walked.errors, [WalkError { path: root.join("gone"), message: "no such file or directory".into() }]);
+        assert_eq!(walked.errors, [WalkError { path: root.join("gone"), message: "No such file or directory".into() }]);
 
         #[cfg(unix)]
         {

@@ -3,9 +3,9 @@
 //! imports, and the syntax errors found.
 //!
 //! tree-sitter recovers from errors, so broken code still yields an outline as far as it parses.
-//! Every walk over the tree here uses an explicit stack, and a tree nested deeper than
-//! [`MAX_SYNTAX_DEPTH`] is refused before anyone else walks it (other passes recurse over nodes):
-//! hostile nesting cannot overflow a stack.
+//! Every walk over a whole file's tree here uses an explicit stack, and [`parse_small`] gives the
+//! passes that recurse over a unit's tree (comments, calls, evidence) none nested deeper than
+//! [`MAX_SYNTAX_DEPTH`]: hostile nesting cannot overflow a stack.
 
 use std::time::{Duration, Instant};
 
@@ -22,13 +22,12 @@ pub enum ParseError {
     Grammar(String),
     #[error("tree-sitter returned no tree")]
     NoTree,
-    #[error("its syntax is nested more than {MAX_SYNTAX_DEPTH} levels deep (CPython cannot compile that either)")]
-    TooDeep,
 }
 
-/// The deepest syntax tree pycwe reads. CPython's compiler gives up before this (`x = "a" + "a" +
-/// ...` compiles with 2,500 terms and fails with 3,000 on CPython 3.11; brackets stop at 200), so
-/// no runnable code is refused, and every recursive pass over a tree stays far inside a thread's stack.
+/// The deepest unit tree [`parse_small`] hands out, so every recursive pass over one stays far
+/// inside a thread's stack (a 40,000-term `"a" + "a" + ...` once overflowed the scan's). CPython's
+/// compiler gives up near it on nesting (2,500 such terms compile on CPython 3.11, 3,000 fail;
+/// brackets stop at 200); only `and`/`or` chains, which CPython keeps flat, run deeper.
 pub const MAX_SYNTAX_DEPTH: usize = 3_000;
 
 /// Whether some node of `tree` lies more than `limit` levels below its root (an iterative walk
@@ -163,11 +162,15 @@ pub fn python_parser() -> Result<Parser, ParseError> {
 pub const SMALL_PARSE_BUDGET: Duration = Duration::from_millis(500);
 
 /// The tree of a unit-sized text of scanned code (a unit, a window), or `None` when the grammar is
-/// missing or the parse ran past [`SMALL_PARSE_BUDGET`]: callers then read the text conservatively.
+/// missing, the parse ran past [`SMALL_PARSE_BUDGET`] or the tree is nested deeper than
+/// [`MAX_SYNTAX_DEPTH`] (the passes over a unit's tree recurse): callers then read the text
+/// conservatively, and the rest of the file is scanned as usual.
 pub fn parse_small(text: &str) -> Option<Tree> {
     let mut parser = python_parser().ok()?;
     let opts = ParseOptions { timeout: Some(SMALL_PARSE_BUDGET) };
-    parse_with_deadline(&mut parser, text, Instant::now(), &opts).ok()
+    parse_with_deadline(&mut parser, text, Instant::now(), &opts)
+        .ok()
+        .filter(|tree| !deeper_than(tree, MAX_SYNTAX_DEPTH))
 }
 
 /// The tree of a whole file's `text` (for passes that need its tokens, such as comments).
@@ -208,7 +211,6 @@ fn parse_with_deadline(
         Some(tree_sitter::ParseOptions::new().progress_callback(&mut progress)),
     );
     match tree {
-        Some(tree) if deeper_than(&tree, MAX_SYNTAX_DEPTH) => Err(ParseError::TooDeep),
         Some(tree) => Ok(tree),
         None if timed_out => Err(ParseError::Timeout(opts.timeout.unwrap_or_default())),
         None => Err(ParseError::NoTree),
@@ -445,16 +447,16 @@ mod tests {
     }
 
     #[test]
-    fn a_tree_nested_deeper_than_cpython_compiles_is_refused_and_one_it_compiles_is_read() {
-        let chain = |terms: usize| format!("x = {}\n", vec!["\"a\""; terms].join(" + "));
+    fn a_unit_tree_nested_past_the_limit_is_not_handed_out_but_its_file_still_outlines() {
+        let chain = |terms: usize| format!("x = {}\n\ndef f():\n    return x\n", vec!["\"a\""; terms].join(" + "));
         // CPython 3.11 compiles 2,500 terms.
-        assert!(parse_outline(&chain(2_500), &ParseOptions::default()).is_ok());
         assert!(parse_small(&chain(2_500)).is_some());
         // 40,000 overflowed a recursive pass's stack before the limit existed.
-        assert_eq!(parse_outline(&chain(40_000), &ParseOptions::default()).unwrap_err(), ParseError::TooDeep);
         assert!(parse_small(&chain(40_000)).is_none());
+        let outline = parse_outline(&chain(40_000), &ParseOptions::default()).unwrap();
+        assert_eq!(outline.definitions.len(), 1, "the file around the deep line is still read");
         let nested = format!("x = {}1{}\n", "[".repeat(5_000), "]".repeat(5_000));
-        assert_eq!(parse_outline(&nested, &ParseOptions::default()).unwrap_err(), ParseError::TooDeep);
+        assert!(parse_small(&nested).is_none());
     }
 
     #[test]
