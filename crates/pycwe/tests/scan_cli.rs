@@ -99,6 +99,10 @@ fn a_dry_run_counts_what_the_model_would_judge_without_loading_it_or_touching_th
     assert_eq!((as_json["files"].as_u64(), as_json["units"].as_u64()), (Some(2), Some(3)), "{as_json}");
     assert_eq!(as_json["tokens"].as_u64(), Some(tokens as u64));
     assert_eq!(pycwe(&["scan", "--dry-run", "--output-format", "sarif", "."], dir.path()).status.code(), Some(2));
+    std::fs::write(dir.path().join("broken.py"), "def f(:\n    pass\n").unwrap();
+    let dry = pycwe(&["scan", "--dry-run", "broken.py"], dir.path());
+    assert!(String::from_utf8_lossy(&dry.stderr).contains("warning: broken.py: 1 syntax error"), "{dry:?}");
+    std::fs::remove_file(dir.path().join("broken.py")).unwrap();
 
     // After a real scan, the dry run sees every unit answered from the cache.
     let real = pycwe(&["scan", "--exit-zero", "--output-format", "json", "."], dir.path());

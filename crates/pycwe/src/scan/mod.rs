@@ -153,6 +153,16 @@ fn problem_message(path: &Path, message: &str) -> String {
     }
 }
 
+fn syntax_warning(path: String, issues: usize, first_line: usize) -> Problem {
+    Problem {
+        path,
+        message: format!(
+            "{issues} syntax error{} (first on line {first_line}); the rest of the file is still scanned",
+            if issues == 1 { "" } else { "s" }
+        ),
+    }
+}
+
 fn print_problems(warnings: &[Problem], errors: &[Problem]) {
     for w in warnings {
         eprintln!("warning: {}: {}", w.path, w.message);
@@ -172,6 +182,10 @@ fn parse_cwes(list: &[String]) -> anyhow::Result<BTreeSet<CweId>> {
 
 pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
     let started = Instant::now();
+    if let Some(out) = args.output.as_ref().filter(|o| o.is_dir()) {
+        // Found now, not after the model has run.
+        anyhow::bail!("--output {}: is a directory; name a file", out.display());
+    }
     if args.dry_run && matches!(args.output_format, ScanFormat::Sarif | ScanFormat::Github) {
         anyhow::bail!("--dry-run prints text or json (it finds nothing to put in a {:?} report)", args.output_format);
     }
@@ -326,6 +340,14 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
     if args.dry_run {
         let lines = files.iter().map(|(_, s, _)| s.lines().line_count()).sum();
         let plan = dry_run::plan(&refs, &detector, &opts, disk_cache.as_mut())?;
+        for (path, source, judged) in &files {
+            if let Judged::Pending(chunked) = judged
+                && chunked.syntax_issue_count > 0
+            {
+                let first = chunked.syntax_issues.first().map_or(0, |i| source.lines().line_of(i.span.start) + 1);
+                warnings.push(syntax_warning(namer.shown(path), chunked.syntax_issue_count, first));
+            }
+        }
         match args.output_format {
             ScanFormat::Json => crate::output::write_json(&plan.json(files.len(), lines))?,
             _ => print!("{}", plan.render(files.len(), lines)),
@@ -379,15 +401,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
         let shown = namer.shown(path);
         let stable = namer.stable(path);
         if entry.syntax_issues > 0 {
-            warnings.push(Problem {
-                path: shown.clone(),
-                message: format!(
-                    "{} syntax error{} (first on line {}); the rest of the file is still scanned",
-                    entry.syntax_issues,
-                    if entry.syntax_issues == 1 { "" } else { "s" },
-                    entry.first_syntax_line
-                ),
-            });
+            warnings.push(syntax_warning(shown.clone(), entry.syntax_issues, entry.first_syntax_line));
         }
         let line_text = |line: usize| -> &str {
             source.slice(source.lines().line_span(line.saturating_sub(1))).trim_end_matches(['\n', '\r'])

@@ -26,9 +26,14 @@ impl Suppression {
 /// The suppression a comment holds, if any: `#` then `pycwe`, `:` and `ignore`, spaces optional
 /// (`#pycwe:ignore[CWE-89]`), anywhere in the comment (`# noqa: S608  # pycwe: ignore`).
 pub fn parse(comment: &str) -> Option<Suppression> {
+    // Case as ruff takes `# NOQA`: any.
+    let word = |text: &'_ str, word: &str| -> Option<usize> {
+        text.get(..word.len()).filter(|head| head.eq_ignore_ascii_case(word)).map(|_| word.len())
+    };
     comment.match_indices('#').find_map(|(at, _)| {
-        let rest = comment[at + 1..].trim_start().strip_prefix("pycwe")?;
-        let rest = rest.trim_start().strip_prefix(':')?.trim_start().strip_prefix("ignore")?;
+        let rest = comment[at + 1..].trim_start();
+        let rest = rest[word(rest, "pycwe")?..].trim_start().strip_prefix(':')?.trim_start();
+        let rest = &rest[word(rest, "ignore")?..];
         match rest.strip_prefix('[') {
             Some(list) => {
                 let list = list.split(']').next().unwrap_or("");
@@ -75,6 +80,7 @@ mod tests {
         let s = parse("# pycwe: ignore[CWE-89, cwe-78] reviewed").unwrap();
         assert!(s.covers(CweId(89)) && s.covers(CweId(78)) && !s.covers(CweId(22)));
         assert!(parse("#pycwe:ignore[CWE-89]").unwrap().covers(CweId(89)));
+        assert!(parse("# PYCWE: IGNORE[cwe-89]").unwrap().covers(CweId(89)));
         assert_eq!(parse("# noqa: S608  # pycwe: ignore"), Some(Suppression::All));
         assert_eq!(parse("# noqa"), None);
         assert_eq!(parse("# pycwe: ignored-by-someone"), None);

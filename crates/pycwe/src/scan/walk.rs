@@ -72,6 +72,10 @@ fn glob_set(globs: &[String]) -> anyhow::Result<GlobSet> {
         let trimmed = g.trim_start_matches("./").trim_start_matches('/').trim_end_matches('/');
         let trimmed = if trimmed.is_empty() { g.as_str() } else { trimmed };
         b.add(Glob::new(trimmed).map_err(|e| anyhow::anyhow!("bad glob `{g}`: {e}"))?);
+        // `/x` is also an absolute path (`--exclude $PWD/gen`).
+        if g.starts_with('/') && trimmed != g {
+            b.add(Glob::new(g.trim_end_matches('/')).map_err(|e| anyhow::anyhow!("bad glob `{g}`: {e}"))?);
+        }
     }
     Ok(b.build()?)
 }
@@ -103,6 +107,7 @@ impl Filters {
 
     fn excluded(&self, relative: &Path, absolute: &Path) -> bool {
         self.exclude.is_match(relative)
+            || self.exclude.is_match(absolute)
             || relative.components().any(|c| self.exclude.is_match(c.as_os_str()))
             || self.anchored.iter().any(|a| {
                 // The path or a folder it is in (scanning `build` itself still skips `build/c.py`).
@@ -312,6 +317,9 @@ mod tests {
         assert_eq!(names(walk(&[root.to_path_buf()], &filters, 2)), ["a.py", "sub/keep.py"]);
         assert_eq!(names(walk(&[root.join("sub")], &filters, 2)), ["sub/keep.py"], "scanning `sub` itself");
         assert_eq!(names(walk(&[root.join("build")], &filters, 2)), Vec::<String>::new());
+        let by_absolute_path = vec![root.join("sub/keep.py").display().to_string()];
+        let filters = Filters::new(&[(root.to_path_buf(), by_absolute_path)], &[], false).unwrap();
+        assert!(!names(walk(&[root.to_path_buf()], &filters, 2)).contains(&"sub/keep.py".to_string()));
         // Named files pass unless forced (ruff's --force-exclude; the pre-commit hook forces).
         let named = [root.join("sub/b.py"), root.join("a.py")];
         assert_eq!(names(walk(&named, &filters, 2)), ["a.py", "sub/b.py"]);
