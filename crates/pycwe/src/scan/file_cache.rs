@@ -42,15 +42,18 @@ pub struct EntryFinding {
     pub unit_digest: String,
 }
 
+/// The 1-based line of a file's first syntax error (0 when it has none).
+pub fn first_syntax_line(source: &SourceFile, chunked: &ChunkedFile) -> usize {
+    chunked.syntax_issues.first().map_or(0, |issue| source.lines().line_of(issue.span.start) + 1)
+}
+
 impl FileEntry {
     /// The entry for a file judged in this scan.
     pub fn from_verdict(source: &SourceFile, chunked: &ChunkedFile, verdict: &FileVerdict) -> Self {
-        let first_syntax_line =
-            chunked.syntax_issues.first().map_or(0, |issue| source.lines().line_of(issue.span.start) + 1);
         FileEntry {
             format: FORMAT,
             syntax_issues: chunked.syntax_issue_count,
-            first_syntax_line,
+            first_syntax_line: first_syntax_line(source, chunked),
             pieces: verdict.pieces.len(),
             prefiltered_out: verdict.predictions.iter().filter(|p| p.is_none()).count(),
             findings: verdict

@@ -344,7 +344,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
             if let Judged::Pending(chunked) = judged
                 && chunked.syntax_issue_count > 0
             {
-                let first = chunked.syntax_issues.first().map_or(0, |i| source.lines().line_of(i.span.start) + 1);
+                let first = file_cache::first_syntax_line(source, chunked);
                 warnings.push(syntax_warning(namer.shown(path), chunked.syntax_issue_count, first));
             }
         }

@@ -80,7 +80,7 @@ impl Namer {
 
 /// The file system's name for `path` (links and `..` resolved), or `path` itself when it does not
 /// exist (a name in a test, or a file deleted mid-scan).
-fn canonical(path: &Path) -> PathBuf {
+pub fn canonical(path: &Path) -> PathBuf {
     path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
 }
 

@@ -10,7 +10,7 @@ use std::path::Path;
 use pycwe_core::cwe::reportable;
 use serde_sarif::sarif;
 
-use super::paths::{Namer, folder_uri, uri_path};
+use super::paths::{Namer, absolute, canonical, folder_uri, uri_path};
 use super::report::{Problem, ScanFinding, ToolInfo, is_error_level};
 
 /// GitHub's documentation points here; the schema is the same as the OASIS copy the tests hold.
@@ -30,8 +30,7 @@ fn artifact(namer: &Namer, path: &str) -> sarif::ArtifactLocation {
     match namer.under_root(Path::new(path)) {
         Some(relative) => sarif::ArtifactLocation::builder().uri(uri_path(&relative)).uri_base_id(SRCROOT).build(),
         None => {
-            let abs =
-                Path::new(path).canonicalize().or_else(|_| std::path::absolute(path)).unwrap_or_else(|_| path.into());
+            let abs = canonical(&absolute(Path::new(path), namer.cwd()));
             let uri = folder_uri(&abs);
             sarif::ArtifactLocation::builder().uri(uri.trim_end_matches('/').to_string()).build()
         }

@@ -9,6 +9,8 @@ use std::sync::Mutex;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
+use super::paths::canonical;
+
 /// Skipped wherever they appear (ruff's default `exclude`, plus pycwe's own cache): version control,
 /// tool caches, virtual environments and build output, which hold no code of the project's own.
 pub const DEFAULT_EXCLUDES: &[&str] = &[
@@ -61,11 +63,6 @@ pub struct Filters {
     force_exclude: bool,
 }
 
-/// The file system's name for `path` (links and `..` resolved), or `path` when it cannot say.
-fn real(path: &Path) -> PathBuf {
-    path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
-}
-
 fn glob_set(globs: &[String]) -> anyhow::Result<GlobSet> {
     let mut b = GlobSetBuilder::new();
     for g in globs {
@@ -88,7 +85,7 @@ impl Filters {
             .collect();
         let anchored = excludes
             .iter()
-            .map(|(base, globs)| Ok(Anchored { base: real(base), globs: glob_set(globs)? }))
+            .map(|(base, globs)| Ok(Anchored { base: canonical(base), globs: glob_set(globs)? }))
             .collect::<anyhow::Result<_>>()?;
         Ok(Filters {
             exclude: glob_set(&all)?,
@@ -180,7 +177,7 @@ pub fn walk(roots: &[PathBuf], filters: &Filters, threads: usize) -> Walked {
     let cwd = std::env::current_dir().unwrap_or_default();
     for root in roots {
         if root.is_file() {
-            let absolute = real(&super::paths::absolute(root, &cwd));
+            let absolute = canonical(&super::paths::absolute(root, &cwd));
             if !(filters.force_exclude && filters.excluded(&super::paths::absolute(root, Path::new("")), &absolute)) {
                 out.lock().expect("not poisoned").files.push(root.clone());
             }
@@ -200,7 +197,7 @@ pub fn walk(roots: &[PathBuf], filters: &Filters, threads: usize) -> Walked {
             // A scan outside a git repository still honours .gitignore files.
             .require_git(false)
             .build_parallel();
-        let root_abs = real(&super::paths::absolute(root, &cwd));
+        let root_abs = canonical(&super::paths::absolute(root, &cwd));
         walker.run(|| {
             let (out, root_abs) = (&out, &root_abs);
             Box::new(move |entry| {
