@@ -83,6 +83,10 @@ pub struct ScanArgs {
     /// Apply the excludes to files named on the command line too (as pre-commit passes them)
     #[arg(long)]
     pub force_exclude: bool,
+    /// Scan the folders skipped by default too (`.venv`, `build`, `dist`, `node_modules`, ...; see
+    /// the README); the same as `default-excludes = false` in the configuration
+    #[arg(long)]
+    pub no_default_excludes: bool,
     /// Files larger than this many bytes are reported and not scanned (default: the configuration's
     /// `max-file-size`, else 2 MiB)
     #[arg(long)]

@@ -51,6 +51,15 @@ fn clean_code_exits_zero_and_the_output_file_is_written_whole() {
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("out.sarif")).unwrap()).unwrap();
     assert_eq!(sarif["version"], "2.1.0");
     assert_eq!(sarif["runs"][0]["results"], serde_json::json!([]));
+    // A report or baseline path that is a folder is refused before the model runs.
+    std::fs::create_dir(dir.path().join("reports")).unwrap();
+    for flag in ["-o", "--write-baseline"] {
+        let out = pycwe(&["scan", "--base", "--no-cache", flag, "reports", "ok.py"], dir.path());
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("reports: is a directory") && !stderr.contains("loading"), "{stderr}");
+    }
+    std::fs::remove_dir(dir.path().join("reports")).unwrap();
     let leftovers: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
@@ -103,6 +112,16 @@ fn a_dry_run_counts_what_the_model_would_judge_without_loading_it_or_touching_th
     let dry = pycwe(&["scan", "--dry-run", "broken.py"], dir.path());
     assert!(String::from_utf8_lossy(&dry.stderr).contains("warning: broken.py: 1 syntax error"), "{dry:?}");
     std::fs::remove_file(dir.path().join("broken.py")).unwrap();
+    // A virtual environment is skipped by default, and scanned on request.
+    std::fs::create_dir_all(dir.path().join(".venv")).unwrap();
+    std::fs::write(dir.path().join(".venv/vendored.py"), "x = 1\n").unwrap();
+    let files = |extra: &[&str]| {
+        let mut args = vec!["scan", "--dry-run", "--output-format", "json"];
+        args.extend_from_slice(extra);
+        json(&pycwe(&args, dir.path()))["files"].as_u64()
+    };
+    assert_eq!((files(&["."]), files(&["--no-default-excludes", "."])), (Some(2), Some(3)));
+    std::fs::remove_dir_all(dir.path().join(".venv")).unwrap();
 
     // After a real scan, the dry run sees every unit answered from the cache.
     let real = pycwe(&["scan", "--exit-zero", "--output-format", "json", "."], dir.path());
@@ -284,6 +303,11 @@ fn reports_name_files_the_same_from_any_directory_and_a_closed_pipe_keeps_the_ex
         sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
         "pkg/run.py"
     );
+
+    // GitHub annotations too: the pull request shows files from the repository's root.
+    let github = scan(&["--output-format", "github", "."], &root.join("pkg"));
+    let github = String::from_utf8_lossy(&github.stdout);
+    assert!(github.contains(",file=pkg/run.py,"), "{github}");
 
     // A reader that closes the pipe early (`| head`) does not turn findings into exit 0. The SARIF
     // report (every catalog rule) is larger than a pipe's buffer, so the write meets the closed end.

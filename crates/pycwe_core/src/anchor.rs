@@ -119,9 +119,11 @@ pub fn sink_column(cwe: CweId, line: &str) -> Option<usize> {
             occurrences(line, pattern.name()).find(|(_, after)| called(after)).map(|(before, _)| before.len())
         })
         .min()?;
-    // Back over the callee's dotted receiver (`self.db.conn.`), not into brackets or strings.
+    // Back over the callee's dotted receiver (`self.db.conn.`), not into brackets or strings; after
+    // a call or subscript (`get_db().execute`) the method's own name, not the dot.
     let head = line[..start].trim_end_matches(|c: char| c.is_alphanumeric() || c == '_' || c == '.');
-    Some(head.chars().count() + 1)
+    let dots = line[head.len()..start].chars().take_while(|&c| c == '.').count();
+    Some(head.chars().count() + dots + 1)
 }
 
 /// Whether an import line brings `name` in from `module` (`from hashlib import md5, sha1`).
@@ -224,6 +226,8 @@ mod tests {
         assert_eq!(sink_column(CweId(89), "        return conn.execute(query).fetchall()"), Some(16));
         assert_eq!(sink_column(CweId(78), "    rc = os.system(cmd)"), Some(10));
         assert_eq!(sink_column(CweId(502), "    é = pickle.loads(blob)"), Some(9));
+        assert_eq!(sink_column(CweId(89), "    get_db().execute(q)"), Some(14));
+        assert_eq!(sink_column(CweId(89), "    dbs[0].cursor().execute(q)"), Some(12), "the first sink, `cursor`");
         assert_eq!(sink_column(CweId(89), "    x = execute_later"), None);
         assert_eq!(sink_column(CweId(78), "    return build(query)"), None);
     }

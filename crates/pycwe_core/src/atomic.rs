@@ -4,22 +4,23 @@
 //! reports and baselines are read by other users, containers and CI steps.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// Links followed before giving up, as the kernel's own limit (`ELOOP`) does.
+const MAX_LINK_HOPS: usize = 40;
 
 /// Writes `bytes` to `path` atomically, creating parent directories as needed. A symbolic link
-/// keeps pointing where it did: its target is replaced, not the link.
+/// keeps pointing where it did: its target is replaced, not the link. A target that is not a
+/// regular file (`/dev/null`, a named pipe) is written in place: renaming over it would replace it.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let resolved;
-    let path = if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
-        // A dangling link gets its target created.
-        resolved = std::fs::canonicalize(path).or_else(|_| {
-            let target = std::fs::read_link(path)?;
-            Ok::<_, std::io::Error>(path.parent().map_or(target.clone(), |p| p.join(&target)))
-        })?;
-        resolved.as_path()
-    } else {
-        path
-    };
+    let path = follow_links(path)?;
+    if let Ok(meta) = std::fs::metadata(&path)
+        && !meta.is_file()
+        && !meta.is_dir()
+    {
+        let mut file = std::fs::OpenOptions::new().write(true).truncate(true).open(&path)?;
+        return file.write_all(bytes);
+    }
     let parent = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -34,13 +35,28 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         builder.permissions(std::fs::Permissions::from_mode(0o666));
     }
     let mut tmp = builder.tempfile_in(parent)?;
-    if let Ok(existing) = std::fs::metadata(path) {
+    if let Ok(existing) = std::fs::metadata(&path) {
         tmp.as_file().set_permissions(existing.permissions())?;
     }
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
+    tmp.persist(&path).map_err(|e| e.error)?;
     Ok(())
+}
+
+/// The file a chain of symbolic links ends at, whether or not it exists yet (a dangling link gets
+/// its target created). Each relative target is read from its own link's folder.
+fn follow_links(path: &Path) -> std::io::Result<PathBuf> {
+    let mut path = path.to_path_buf();
+    for _ in 0..MAX_LINK_HOPS {
+        if !std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Ok(path);
+        }
+        let target = std::fs::read_link(&path)?;
+        // Joining an absolute target replaces the folder.
+        path = path.parent().map_or_else(|| target.clone(), |p| p.join(&target));
+    }
+    Err(std::io::Error::other(format!("{}: too many levels of symbolic links", path.display())))
 }
 
 #[cfg(test)]
@@ -70,6 +86,27 @@ mod tests {
         write_atomic(&link, b"new").unwrap();
         assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
         assert_eq!(std::fs::read(&target).unwrap(), b"new");
+
+        // A chain whose end does not exist yet: the end is created, every link stays a link.
+        let (first, second, end) = (dir.path().join("first"), dir.path().join("second"), dir.path().join("sub/end"));
+        std::os::unix::fs::symlink("second", &first).unwrap();
+        std::os::unix::fs::symlink("sub/end", &second).unwrap();
+        write_atomic(&first, b"chained").unwrap();
+        assert_eq!(std::fs::read(&end).unwrap(), b"chained");
+        assert!(std::fs::symlink_metadata(&second).unwrap().file_type().is_symlink());
+
+        let looped = dir.path().join("loop");
+        std::os::unix::fs::symlink("loop", &looped).unwrap();
+        let err = write_atomic(&looped, b"x").unwrap_err();
+        assert!(err.to_string().contains("too many levels"), "{err}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_device_is_written_in_place_not_replaced() {
+        use std::os::unix::fs::FileTypeExt;
+        write_atomic(Path::new("/dev/null"), b"report").unwrap();
+        assert!(std::fs::metadata("/dev/null").unwrap().file_type().is_char_device());
     }
 
     #[cfg(unix)]

@@ -140,7 +140,7 @@ impl SourceFile {
         }
         // Read at most one byte past the limit: the file may have grown since `metadata`.
         let mut bytes = Vec::with_capacity(size as usize);
-        file.take(opts.max_bytes + 1).read_to_end(&mut bytes).map_err(io)?;
+        file.take(opts.max_bytes.saturating_add(1)).read_to_end(&mut bytes).map_err(io)?;
         Self::from_bytes(path, bytes, opts)
     }
 
@@ -269,5 +269,15 @@ mod tests {
         let err = SourceFile::read(Path::new("/nonexistent/x.py"), &ReadOptions::default()).unwrap_err();
         assert!(matches!(err, SourceError::Io { .. }));
         assert!(err.to_string().starts_with("/nonexistent/x.py: cannot read"));
+    }
+
+    #[test]
+    fn the_largest_limit_reads_the_whole_file() {
+        // `--max-file-size 18446744073709551615`: one byte past the limit must not wrap to zero.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.py");
+        std::fs::write(&path, "x = 1\n").unwrap();
+        let file = SourceFile::read(&path, &ReadOptions { max_bytes: u64::MAX }).unwrap();
+        assert_eq!(file.text(), "x = 1\n");
     }
 }

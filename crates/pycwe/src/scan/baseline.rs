@@ -34,8 +34,11 @@ pub fn fingerprint(path: &str, cwe: &str, unit_digest: &str, line_text: &str) ->
     pycwe_model::registry::hex(&h.finalize())[..32].to_string()
 }
 
-/// Version 2: fingerprints hash the unit through [`unit_digest`] (version 1 hashed its text directly).
-pub const BASELINE_VERSION: u32 = 2;
+/// Version 3: the path hashed is the file's from the project root, read through symbolic links, so
+/// a baseline matches from any folder (version 2 hashed the name as typed from the current
+/// directory). Version 2: fingerprints hash the unit through [`unit_digest`] (version 1 hashed its
+/// text directly).
+pub const BASELINE_VERSION: u32 = 3;
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Baseline {

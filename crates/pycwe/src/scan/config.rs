@@ -14,6 +14,8 @@ pub struct Config {
     pub select: Vec<String>,
     pub ignore: Vec<String>,
     pub exclude: Vec<String>,
+    /// `false` is `--no-default-excludes`.
+    pub default_excludes: Option<bool>,
     pub min_confidence: Option<f32>,
     pub max_file_size: Option<u64>,
     pub prefilter: Option<bool>,
@@ -67,7 +69,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(
             dir.path().join("pyproject.toml"),
-            "[project]\nname = \"x\"\n\n[tool.pycwe]\nselect = [\"CWE-89\"]\nmin-confidence = 0.7\nexclude = [\"migrations\"]\nanchor = false\n",
+            "[project]\nname = \"x\"\n\n[tool.pycwe]\nselect = [\"CWE-89\"]\nmin-confidence = 0.7\nexclude = [\"migrations\"]\nanchor = false\ndefault-excludes = false\n",
         )
         .unwrap();
         std::fs::create_dir(dir.path().join("pkg")).unwrap();
@@ -75,6 +77,7 @@ mod tests {
         assert_eq!(config.select, vec!["CWE-89"]);
         assert_eq!(config.min_confidence, Some(0.7));
         assert_eq!(config.anchor, Some(false));
+        assert_eq!(config.default_excludes, Some(false));
         assert!(from.ends_with("pyproject.toml"));
         std::fs::write(dir.path().join("pkg").join("pycwe.toml"), "selct = []\n").unwrap();
         let err = find(&dir.path().join("pkg")).unwrap_err();

@@ -176,15 +176,26 @@ fn print_problems(warnings: &[Problem], errors: &[Problem]) {
     }
 }
 
+/// A report on stdout. A reader that stops early (`| head`) is not an error: the scan's exit code
+/// (findings, errors) stands.
+fn print_report(rendered: &str) -> std::io::Result<()> {
+    match crate::output::write_styled_text(rendered) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
+
 fn parse_cwes(list: &[String]) -> anyhow::Result<BTreeSet<CweId>> {
     list.iter().map(|s| Ok(parse_and_lookup(s)?.id)).collect()
 }
 
 pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
     let started = Instant::now();
-    if let Some(out) = args.output.as_ref().filter(|o| o.is_dir()) {
-        // Found now, not after the model has run.
-        anyhow::bail!("--output {}: is a directory; name a file", out.display());
+    // Found now, not after the model has run.
+    for (flag, out) in [("--output", &args.output), ("--write-baseline", &args.write_baseline)] {
+        if let Some(out) = out.as_ref().filter(|o| o.is_dir()) {
+            anyhow::bail!("{flag} {}: is a directory; name a file", out.display());
+        }
     }
     if args.dry_run && matches!(args.output_format, ScanFormat::Sarif | ScanFormat::Github) {
         anyhow::bail!("--dry-run prints text or json (it finds nothing to put in a {:?} report)", args.output_format);
@@ -237,7 +248,11 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
     let config_base =
         config_dir.as_deref().map_or_else(|| namer.cwd().to_path_buf(), |d| paths::absolute(d, namer.cwd()));
     let excludes = [(config_base, config.exclude.clone()), (namer.cwd().to_path_buf(), args.exclude.clone())];
-    let filters = walk::Filters::new(&excludes, &args.include, args.force_exclude)?;
+    let exclude_options = walk::ExcludeOptions {
+        force: args.force_exclude,
+        defaults: !args.no_default_excludes && config.default_excludes.unwrap_or(true),
+    };
+    let filters = walk::Filters::new(&excludes, &args.include, namer.root(), exclude_options)?;
     let mut walked = walk::walk(&paths, &filters, 2);
     let changed = match &args.diff {
         Some(rev) => {
@@ -348,10 +363,11 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
                 warnings.push(syntax_warning(namer.shown(path), chunked.syntax_issue_count, first));
             }
         }
-        match args.output_format {
-            ScanFormat::Json => crate::output::write_json(&plan.json(files.len(), lines))?,
-            _ => print!("{}", plan.render(files.len(), lines)),
-        }
+        let rendered = match args.output_format {
+            ScanFormat::Json => serde_json::to_string_pretty(&plan.json(files.len(), lines))? + "\n",
+            _ => plan.render(files.len(), lines),
+        };
+        print_report(&rendered)?;
         print_problems(&warnings, &errors);
         return Ok(if errors.is_empty() { Outcome::Clean } else { Outcome::Error });
     }
@@ -399,7 +415,8 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
     for ((path, source, judged), entry) in files.iter().zip(&entries) {
         let entry = entry.as_ref().expect("every file has an entry by now");
         let shown = namer.shown(path);
-        let stable = namer.stable(path);
+        // A canonicalize per file that has findings, not per file scanned.
+        let stable = if entry.findings.is_empty() { String::new() } else { namer.stable(path) };
         if entry.syntax_issues > 0 {
             warnings.push(syntax_warning(shown.clone(), entry.syntax_issues, entry.first_syntax_line));
         }
@@ -429,7 +446,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
             let (name, catalog_message) = report::message_for(cwe);
             findings.push(ScanFinding {
                 column: pycwe_core::anchor::sink_column(cwe, &snippet)
-                    .unwrap_or(snippet.len() - snippet.trim_start().len() + 1),
+                    .unwrap_or(snippet.chars().take_while(|c| c.is_whitespace()).count() + 1),
                 fingerprint: baseline::fingerprint(&stable, &cwe.to_string(), &f.unit_digest, &snippet),
                 path: shown.clone(),
                 line: f.line,
@@ -488,7 +505,11 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
     let tool = ToolInfo { name: "pycwe", version: env!("CARGO_PKG_VERSION"), detector: detector.fingerprint.clone() };
     let rendered = match args.output_format {
         ScanFormat::Text => report::text(&findings, &summary),
-        ScanFormat::Github => report::github(&findings, &warnings, &errors),
+        ScanFormat::Github => {
+            // Annotations land on the pull request's files: name them from the repository's root.
+            let from_root = |shown: &str| namer.under_root(Path::new(shown)).unwrap_or_else(|| shown.to_string());
+            report::github(&findings, &warnings, &errors, from_root)
+        }
         ScanFormat::Json => {
             let report = JsonReport {
                 version: report::JSON_SCHEMA_VERSION,
@@ -513,11 +534,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
     match &args.output {
         Some(out) => pycwe_core::atomic::write_atomic(out, crate::output::plain(&rendered).as_bytes())
             .with_context(|| format!("{}: cannot write", out.display()))?,
-        // A reader that stops early (`| head`) does not turn findings or errors into exit 0.
-        None => match crate::output::write_styled_text(&rendered) {
-            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-            other => other?,
-        },
+        None => print_report(&rendered)?,
     }
     if !matches!(args.output_format, ScanFormat::Text) || args.output.is_some() {
         eprint!("{}", report::summary_line(&findings, &summary));

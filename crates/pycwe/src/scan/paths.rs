@@ -62,7 +62,8 @@ impl Namer {
     /// absolute; forward slashes.
     pub fn shown(&self, path: &Path) -> String {
         let abs = absolute(path, &self.cwd);
-        slashes(abs.strip_prefix(&self.cwd).unwrap_or(&abs))
+        let shown = slashes(abs.strip_prefix(&self.cwd).unwrap_or(&abs));
+        if shown.is_empty() { ".".to_string() } else { shown }
     }
 
     /// Relative to the project root, or `None` for a file outside it. Read through the file
@@ -134,6 +135,7 @@ mod tests {
         // `..` is the file system's to resolve, not the text's.
         assert_eq!(namer.shown(Path::new("lnk/../db.py")), "lnk/../db.py");
         assert_eq!(namer.shown(Path::new("/elsewhere/x.py")), "/elsewhere/x.py");
+        assert_eq!(namer.shown(Path::new(".")), ".", "a problem with the current directory names it");
         #[cfg(not(windows))]
         assert_eq!(namer.shown(Path::new("a\\b.py")), "a\\b.py");
     }

@@ -152,8 +152,14 @@ pub fn summary_line(findings: &[ScanFinding], summary: &Summary) -> String {
 }
 
 /// GitHub Actions workflow commands: one annotation per finding, at the level SARIF gives it, and
-/// one per file that could not be scanned (an error) or was scanned with a warning.
-pub fn github(findings: &[ScanFinding], warnings: &[Problem], errors: &[Problem]) -> String {
+/// one per file that could not be scanned (an error) or was scanned with a warning. `name` turns
+/// a report's path into the one the annotation carries.
+pub fn github(
+    findings: &[ScanFinding],
+    warnings: &[Problem],
+    errors: &[Problem],
+    name: impl Fn(&str) -> String,
+) -> String {
     let escape = |s: &str| s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
     let prop = |s: &str| escape(s).replace(':', "%3A").replace(',', "%2C");
     let mut out = String::new();
@@ -163,7 +169,7 @@ pub fn github(findings: &[ScanFinding], warnings: &[Problem], errors: &[Problem]
             "::{} title={},file={},line={},col={}::{} [{:.2}] {}",
             if is_error_level(f.cwe) { "error" } else { "warning" },
             prop(&format!("pycwe {}", f.cwe)),
-            prop(&f.path),
+            prop(&name(&f.path)),
             f.line,
             f.column,
             f.cwe,
@@ -173,7 +179,7 @@ pub fn github(findings: &[ScanFinding], warnings: &[Problem], errors: &[Problem]
     }
     for (level, problems) in [("error", errors), ("warning", warnings)] {
         for p in problems {
-            let file = if p.path.is_empty() { String::new() } else { format!(",file={}", prop(&p.path)) };
+            let file = if p.path.is_empty() { String::new() } else { format!(",file={}", prop(&name(&p.path))) };
             let _ = writeln!(out, "::{level} title=pycwe{file}::{}", escape(&p.message));
         }
     }

@@ -166,6 +166,8 @@ pub fn render(findings: &[ScanFinding], tool: &ToolInfo, invocation: &Invocation
     let run = sarif::Run::builder()
         .tool(sarif::Tool::builder().driver(driver).build())
         .original_uri_base_ids(BTreeMap::from([(SRCROOT.to_string(), root)]))
+        // Columns count characters, as the text report's do (SARIF's default is UTF-16 units).
+        .column_kind(serde_json::json!("unicodeCodePoints"))
         .invocations(vec![invocation])
         .results(results)
         .build();
@@ -282,7 +284,7 @@ mod tests {
         insta::assert_snapshot!("text", crate::output::plain(&super::super::report::text(&findings, &summary)));
         let errors =
             [super::super::report::Problem { path: "blob.py".into(), message: "looks like a binary file".into() }];
-        insta::assert_snapshot!("github", super::super::report::github(&findings, &[], &errors));
+        insta::assert_snapshot!("github", super::super::report::github(&findings, &[], &errors, str::to_string));
         let namer = Namer::at(Path::new("/repo"));
         let mut log = render(&findings[..1], &tool(), &clean_run(&namer));
         // The rule list is the catalog's; the snapshot keeps one rule to stay readable.

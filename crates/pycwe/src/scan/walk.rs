@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use globset::{Glob, GlobSet, GlobSetBuilder};
+use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 
 use super::paths::canonical;
 
@@ -43,7 +43,9 @@ pub const DEFAULT_EXCLUDES: &[&str] = &[
     "venv",
 ];
 
-/// Exclude globs from one place, and the folder their paths start from.
+/// Exclude globs from one place, and the folder their paths start from. Their `*` stays within one
+/// name (`**` crosses folders, as in `.gitignore`): `*test*` from the current directory is about
+/// names there, not every path that happens to run through a `latest/` folder.
 #[derive(Debug, Clone)]
 struct Anchored {
     base: PathBuf,
@@ -52,66 +54,114 @@ struct Anchored {
 
 /// Globs matched against the path relative to the scanned folder, relative to where the globs were
 /// written (the configuration's folder for its `exclude`, the current directory for `--exclude`),
-/// and against each path component's name (so `tests` excludes every `tests/` directory, as in
-/// ruff's `exclude`). `./build`, `build/` and `/build` mean `build`.
+/// and against each name in the path below the scanned folder (so `tests` excludes every `tests/`
+/// directory, as in ruff's `exclude`). `./build`, `build/` and `/build` mean `build`; a glob written
+/// as an absolute path also matches that path. Folders above the project root (or above the scanned
+/// folder, or the current directory for a named file, for names) are never matched: a project
+/// under `/tmp/tests/` is scanned.
 #[derive(Debug, Clone)]
 pub struct Filters {
     exclude: GlobSet,
+    /// The globs written as absolute paths (`--exclude $PWD/gen`), untrimmed.
+    absolute: GlobSet,
     anchored: Vec<Anchored>,
+    /// Canonical: anchored globs never reach above it.
+    root: PathBuf,
     include: GlobSet,
     has_include: bool,
     force_exclude: bool,
 }
 
-fn glob_set(globs: &[String]) -> anyhow::Result<GlobSet> {
+/// How excludes apply beyond the globs themselves.
+#[derive(Debug, Clone, Copy)]
+pub struct ExcludeOptions {
+    /// Also to files named on the command line (ruff's `--force-exclude`; the pre-commit hook's).
+    pub force: bool,
+    /// Skip [`DEFAULT_EXCLUDES`] too (`--no-default-excludes` turns it off).
+    pub defaults: bool,
+}
+
+impl Default for ExcludeOptions {
+    fn default() -> Self {
+        ExcludeOptions { force: false, defaults: true }
+    }
+}
+
+fn bad_glob(g: &str) -> impl FnOnce(globset::Error) -> anyhow::Error + '_ {
+    move |e| anyhow::anyhow!("bad glob `{g}`: {e}")
+}
+
+fn glob(text: &str, within_names: bool) -> Result<Glob, globset::Error> {
+    GlobBuilder::new(text).literal_separator(within_names).build()
+}
+
+fn glob_set(globs: &[String], within_names: bool) -> anyhow::Result<GlobSet> {
     let mut b = GlobSetBuilder::new();
     for g in globs {
         let trimmed = g.trim_start_matches("./").trim_start_matches('/').trim_end_matches('/');
         let trimmed = if trimmed.is_empty() { g.as_str() } else { trimmed };
-        b.add(Glob::new(trimmed).map_err(|e| anyhow::anyhow!("bad glob `{g}`: {e}"))?);
-        // `/x` is also an absolute path (`--exclude $PWD/gen`).
-        if g.starts_with('/') && trimmed != g {
-            b.add(Glob::new(g.trim_end_matches('/')).map_err(|e| anyhow::anyhow!("bad glob `{g}`: {e}"))?);
-        }
+        b.add(glob(trimmed, within_names).map_err(bad_glob(g))?);
+    }
+    Ok(b.build()?)
+}
+
+fn absolute_glob_set(globs: &[String]) -> anyhow::Result<GlobSet> {
+    let mut b = GlobSetBuilder::new();
+    for g in globs.iter().filter(|g| g.starts_with('/') && g.len() > 1) {
+        b.add(glob(g.trim_end_matches('/'), true).map_err(bad_glob(g))?);
     }
     Ok(b.build()?)
 }
 
 impl Filters {
-    /// `excludes`: each list with the folder its globs are relative to (absolute).
-    pub fn new(excludes: &[(PathBuf, Vec<String>)], include: &[String], force_exclude: bool) -> anyhow::Result<Self> {
-        let all: Vec<String> = (DEFAULT_EXCLUDES.iter().map(|g| g.to_string()))
-            .chain(excludes.iter().flat_map(|(_, g)| g.iter().cloned()))
-            .collect();
+    /// `excludes`: each list with the folder its globs are relative to (absolute); `root`: the
+    /// project's.
+    pub fn new(
+        excludes: &[(PathBuf, Vec<String>)],
+        include: &[String],
+        root: &Path,
+        options: ExcludeOptions,
+    ) -> anyhow::Result<Self> {
+        let defaults = if options.defaults { DEFAULT_EXCLUDES } else { &[] };
+        let users: Vec<String> = excludes.iter().flat_map(|(_, g)| g.iter().cloned()).collect();
+        let all: Vec<String> = defaults.iter().map(|g| g.to_string()).chain(users.iter().cloned()).collect();
         let anchored = excludes
             .iter()
-            .map(|(base, globs)| Ok(Anchored { base: canonical(base), globs: glob_set(globs)? }))
+            .map(|(base, globs)| Ok(Anchored { base: canonical(base), globs: glob_set(globs, true)? }))
             .collect::<anyhow::Result<_>>()?;
         Ok(Filters {
-            exclude: glob_set(&all)?,
+            exclude: glob_set(&all, false)?,
+            absolute: absolute_glob_set(&users)?,
             anchored,
-            include: glob_set(include)?,
+            root: canonical(root),
+            include: glob_set(include, false)?,
             has_include: !include.is_empty(),
-            force_exclude,
+            force_exclude: options.force,
         })
     }
 
     /// No globs at all.
     #[cfg(test)]
     fn none() -> Self {
-        Filters::new(&[], &[], false).expect("no globs")
+        Filters::new(&[], &[], Path::new("/"), ExcludeOptions::default()).expect("no globs")
     }
 
+    /// `relative`: from the scanned folder (for a named file, from the current directory, else
+    /// its name alone); `absolute`: canonical.
     fn excluded(&self, relative: &Path, absolute: &Path) -> bool {
+        // The path or a folder it is in (scanning `build` itself still skips `build/c.py`), below
+        // both the globs' folder and the project root.
+        let anchored_match = |a: &Anchored| {
+            let floor = if a.base.starts_with(&self.root) { &a.base } else { &self.root };
+            (absolute.ancestors())
+                .take_while(|p| p != floor && p.starts_with(floor))
+                .filter_map(|p| p.strip_prefix(&a.base).ok())
+                .any(|r| a.globs.is_match(r))
+        };
         self.exclude.is_match(relative)
-            || self.exclude.is_match(absolute)
             || relative.components().any(|c| self.exclude.is_match(c.as_os_str()))
-            || self.anchored.iter().any(|a| {
-                // The path or a folder it is in (scanning `build` itself still skips `build/c.py`).
-                absolute
-                    .strip_prefix(&a.base)
-                    .is_ok_and(|r| r.ancestors().filter(|p| !p.as_os_str().is_empty()).any(|p| a.globs.is_match(p)))
-            })
+            || absolute.ancestors().any(|p| self.absolute.is_match(p))
+            || self.anchored.iter().any(anchored_match)
     }
 
     fn included(&self, relative: &Path) -> bool {
@@ -178,7 +228,12 @@ pub fn walk(roots: &[PathBuf], filters: &Filters, threads: usize) -> Walked {
     for root in roots {
         if root.is_file() {
             let absolute = canonical(&super::paths::absolute(root, &cwd));
-            if !(filters.force_exclude && filters.excluded(&super::paths::absolute(root, Path::new("")), &absolute)) {
+            // Names above the current directory are not the project's (`/ci/build/proj/a.py`).
+            let relative = match absolute.strip_prefix(canonical(&cwd)) {
+                Ok(r) => r.to_path_buf(),
+                Err(_) => absolute.file_name().map(PathBuf::from).unwrap_or_default(),
+            };
+            if !(filters.force_exclude && filters.excluded(&relative, &absolute)) {
                 out.lock().expect("not poisoned").files.push(root.clone());
             }
             continue;
@@ -265,7 +320,9 @@ mod tests {
         write(".github/scripts/deploy.py", "x = 4\n");
         write(".venv/lib/site.py", "x = 5\n");
         write(".gitignore", "build/\n");
-        let filters = Filters::new(&[(root.to_path_buf(), vec!["tests".to_string()])], &[], false).unwrap();
+        let filters =
+            Filters::new(&[(root.to_path_buf(), vec!["tests".to_string()])], &[], root, ExcludeOptions::default())
+                .unwrap();
         let walked = walk(&[root.to_path_buf()], &filters, 2);
         let names: Vec<String> =
             walked.files.iter().map(|p| p.strip_prefix(root).unwrap().display().to_string()).collect();
@@ -307,7 +364,8 @@ mod tests {
         }
         // As a configuration in `root` would write them.
         let globs = vec!["sub/b.py".to_string(), "./build/".to_string()];
-        let filters = Filters::new(&[(root.to_path_buf(), globs.clone())], &[], false).unwrap();
+        let filters =
+            Filters::new(&[(root.to_path_buf(), globs.clone())], &[], root, ExcludeOptions::default()).unwrap();
         let names = |w: Walked| -> Vec<String> {
             w.files.iter().map(|p| p.strip_prefix(root).unwrap().display().to_string()).collect()
         };
@@ -315,12 +373,47 @@ mod tests {
         assert_eq!(names(walk(&[root.join("sub")], &filters, 2)), ["sub/keep.py"], "scanning `sub` itself");
         assert_eq!(names(walk(&[root.join("build")], &filters, 2)), Vec::<String>::new());
         let by_absolute_path = vec![root.join("sub/keep.py").display().to_string()];
-        let filters = Filters::new(&[(root.to_path_buf(), by_absolute_path)], &[], false).unwrap();
+        let filters =
+            Filters::new(&[(root.to_path_buf(), by_absolute_path)], &[], root, ExcludeOptions::default()).unwrap();
         assert!(!names(walk(&[root.to_path_buf()], &filters, 2)).contains(&"sub/keep.py".to_string()));
         // Named files pass unless forced (ruff's --force-exclude; the pre-commit hook forces).
         let named = [root.join("sub/b.py"), root.join("a.py")];
         assert_eq!(names(walk(&named, &filters, 2)), ["a.py", "sub/b.py"]);
-        let forced = Filters::new(&[(root.to_path_buf(), globs)], &[], true).unwrap();
+        let forced =
+            Filters::new(&[(root.to_path_buf(), globs)], &[], root, ExcludeOptions { force: true, defaults: true })
+                .unwrap();
         assert_eq!(names(walk(&named, &forced, 2)), ["a.py"]);
+    }
+
+    #[test]
+    fn folders_above_the_project_are_never_matched_and_default_excludes_can_be_turned_off() {
+        let dir = tempfile::tempdir().unwrap();
+        // A project checked out under folders that look like excludes (`latest` for `*test*`, `build`).
+        let root = dir.path().join("latest/build/proj");
+        for p in ["app.py", "test_app.py", "gen/x.py", ".venv/lib/y.py"] {
+            std::fs::create_dir_all(root.join(p).parent().unwrap()).unwrap();
+            std::fs::write(root.join(p), "x = 1\n").unwrap();
+        }
+        let names = |w: Walked| -> Vec<String> {
+            w.files.iter().map(|p| p.strip_prefix(&root).unwrap().display().to_string()).collect()
+        };
+        let star = vec!["*test*".to_string()];
+        // Written from a folder far above the project, as `--exclude` from `/` would be.
+        let from_above =
+            Filters::new(&[(dir.path().to_path_buf(), star.clone())], &[], &root, ExcludeOptions::default());
+        assert_eq!(names(walk(std::slice::from_ref(&root), &from_above.unwrap(), 2)), ["app.py", "gen/x.py"]);
+        let forced = ExcludeOptions { force: true, defaults: true };
+        let filters = Filters::new(&[(root.clone(), star)], &[], &root, forced).unwrap();
+        assert_eq!(names(walk(&[root.join("app.py"), root.join("test_app.py")], &filters, 2)), ["app.py"]);
+        let by_absolute = vec![format!("{}/", root.join("gen").display())];
+        let filters = Filters::new(&[(root.clone(), by_absolute)], &[], &root, forced).unwrap();
+        assert_eq!(names(walk(&[root.join("gen/x.py"), root.join("app.py")], &filters, 2)), ["app.py"]);
+
+        let no_defaults = ExcludeOptions { force: false, defaults: false };
+        let filters = Filters::new(&[], &[], &root, no_defaults).unwrap();
+        assert_eq!(
+            names(walk(std::slice::from_ref(&root), &filters, 2)),
+            [".venv/lib/y.py", "app.py", "gen/x.py", "test_app.py"]
+        );
     }
 }
