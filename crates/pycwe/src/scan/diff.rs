@@ -55,7 +55,7 @@ pub fn changed_since(dir: &Path, rev: &str) -> anyhow::Result<HashMap<PathBuf, C
     let untracked = git(&["ls-files", "-z", "--others", "--exclude-standard", "--full-name"])?;
     let canonical = |relative: &str| {
         let path = root.join(relative);
-        path.canonicalize().unwrap_or(path)
+        super::paths::canonical(&path)
     };
     let mut changed: HashMap<PathBuf, Changed> =
         parse_unified_zero(&diff).into_iter().map(|(p, r)| (canonical(&p), Changed::Lines(r))).collect();

@@ -266,7 +266,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
             // Keyed by the walked path from here on: each file is canonicalized once.
             let mut changed = HashMap::new();
             walked.files.retain(|p| {
-                let key = p.canonicalize().unwrap_or_else(|_| p.clone());
+                let key = paths::canonical(p);
                 by_canonical.get(&key).map(|c| changed.insert(p.clone(), c.clone())).is_some()
             });
             Some(changed)

@@ -80,9 +80,10 @@ impl Namer {
 }
 
 /// The file system's name for `path` (links and `..` resolved), or `path` itself when it does not
-/// exist (a name in a test, or a file deleted mid-scan).
+/// exist (a name in a test, or a file deleted mid-scan). On Windows, `C:\x` rather than the
+/// `\\?\C:\x` that `canonicalize` gives and no report should show.
 pub fn canonical(path: &Path) -> PathBuf {
-    path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
+    dunce::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
 /// What a URI reference's path may hold unescaped (RFC 3986 `pchar` and `/`, minus `:`, which in

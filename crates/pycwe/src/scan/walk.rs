@@ -291,7 +291,7 @@ pub fn walk(roots: &[PathBuf], filters: &Filters, threads: usize) -> Walked {
     walked.files.sort();
     // `pycwe scan app ./app` or `. app/db.py` reach a file twice: report it once (the first name).
     let mut seen = std::collections::HashSet::new();
-    walked.files.retain(|p| seen.insert(p.canonicalize().unwrap_or_else(|_| p.clone())));
+    walked.files.retain(|p| seen.insert(canonical(p)));
     walked.errors.sort();
     walked.errors.dedup();
     walked.warnings.sort();
