@@ -151,6 +151,14 @@ fn diff_scans_only_units_changed_since_a_revision() {
     for odd in ["sp ace.py", "dir é/ü.py"] {
         std::fs::write(dir.path().join(odd), two_functions).unwrap();
     }
+    // A Latin-1 name, not UTF-8: any bytes name a file on Unix.
+    #[cfg(unix)]
+    let latin1 = Some(dir.path().join(<std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(b"caf\xe9.py")));
+    #[cfg(not(unix))]
+    let latin1: Option<std::path::PathBuf> = None;
+    if let Some(name) = &latin1 {
+        std::fs::write(name, two_functions).unwrap();
+    }
     git(&["init", "-q"]);
     git(&["add", "."]);
     git(&["commit", "-qm", "start"]);
@@ -160,6 +168,10 @@ fn diff_scans_only_units_changed_since_a_revision() {
     for odd in ["sp ace.py", "dir é/ü.py"] {
         std::fs::write(dir.path().join(odd), two_functions.replace("a - b", "b - a")).unwrap();
     }
+    if let Some(name) = &latin1 {
+        std::fs::write(name, two_functions.replace("a - b", "b - a")).unwrap();
+    }
+    let odd = u64::from(latin1.is_some());
     std::fs::write(dir.path().join("new é.py"), "def mul(a, b):\n    return a * b\n").unwrap();
     let out = pycwe(
         &["scan", "--base", "--no-cache", "--no-prefilter", "--diff", "HEAD", "--output-format", "json", "."],
@@ -167,8 +179,8 @@ fn diff_scans_only_units_changed_since_a_revision() {
     );
     assert!(out.status.code() != Some(2), "{}", String::from_utf8_lossy(&out.stderr));
     let summary = &json(&out)["summary"];
-    assert_eq!(summary["files"], 5, "a.py, c.py, sp ace.py, dir é/ü.py and new é.py: {summary}");
-    assert_eq!(summary["units"], 5, "sub in the three edited files, mul in the two new ones: {summary}");
+    assert_eq!(summary["files"], 5 + odd, "a.py, c.py, sp ace.py, dir é/ü.py, new é.py (and caf\\xe9.py): {summary}");
+    assert_eq!(summary["units"], 5 + odd, "sub in each edited file, mul in the two new ones: {summary}");
 
     let bad = pycwe(&["scan", "--base", "--diff", "no-such-rev", "."], dir.path());
     assert_eq!(bad.status.code(), Some(2));

@@ -36,31 +36,32 @@ pub fn changed_since(dir: &Path, rev: &str) -> anyhow::Result<HashMap<PathBuf, C
     if rev.starts_with('-') {
         bail!("--diff {rev}: not a git revision");
     }
-    let git = |args: &[&str]| -> anyhow::Result<String> {
-        // Non-ASCII names as they are, not octal-escaped (quoting of `"`, `\\` and control characters stays).
+    let git = |args: &[&str]| -> anyhow::Result<Vec<u8>> {
+        // Every byte past ASCII octal-escaped in diff headers, whatever the user's setting: the
+        // header then reads back to the exact bytes of any name, UTF-8 or not.
         let out = Command::new("git")
             .arg("-C")
             .arg(dir)
-            .args(["-c", "core.quotepath=off"])
+            .args(["-c", "core.quotepath=on"])
             .args(args)
             .output()
             .context("--diff needs git on PATH")?;
         if !out.status.success() {
             bail!("git {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim());
         }
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+        Ok(out.stdout)
     };
-    let root = PathBuf::from(git(&["rev-parse", "--show-toplevel"])?.trim_end());
+    let top = git(&["rev-parse", "--show-toplevel"])?;
+    let root = path_from_bytes(top.strip_suffix(b"\n").unwrap_or(&top));
     let diff = git(&["diff", "--unified=0", "--no-color", "--no-ext-diff", "--no-renames", rev, "--"])?;
+    // Only headers and hunk lines are read: changed code that is not UTF-8 does not matter.
+    let diff = String::from_utf8_lossy(&diff);
     let untracked = git(&["ls-files", "-z", "--others", "--exclude-standard", "--full-name"])?;
-    let canonical = |relative: &str| {
-        let path = root.join(relative);
-        super::paths::canonical(&path)
-    };
+    let canonical = |relative: &Path| super::paths::canonical(&root.join(relative));
     let mut changed: HashMap<PathBuf, Changed> =
         parse_unified_zero(&diff).into_iter().map(|(p, r)| (canonical(&p), Changed::Lines(r))).collect();
-    for file in untracked.split('\0').filter(|l| !l.is_empty()) {
-        changed.insert(canonical(file), Changed::Everything);
+    for file in untracked.split(|&b| b == 0).filter(|name| !name.is_empty()) {
+        changed.insert(canonical(&path_from_bytes(file)), Changed::Everything);
     }
     Ok(changed)
 }
@@ -68,9 +69,9 @@ pub fn changed_since(dir: &Path, rev: &str) -> anyhow::Result<HashMap<PathBuf, C
 /// A path as a diff header writes it: a name holding a space ends in a tab, and one holding `"`,
 /// `\\` or a control character (or any non-ASCII byte without `core.quotepath=off`) is C-quoted
 /// with octal escapes for its bytes.
-fn header_path(raw: &str) -> String {
+fn header_path(raw: &str) -> Vec<u8> {
     let raw = raw.strip_suffix('\t').unwrap_or(raw);
-    let Some(quoted) = raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')) else { return raw.to_string() };
+    let Some(quoted) = raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')) else { return raw.into() };
     let mut bytes = Vec::with_capacity(quoted.len());
     let mut chars = quoted.bytes().peekable();
     while let Some(b) = chars.next() {
@@ -103,17 +104,30 @@ fn header_path(raw: &str) -> String {
             None => bytes.push(b'\\'),
         }
     }
-    String::from_utf8_lossy(&bytes).into_owned()
+    bytes
+}
+
+/// A file name as git printed its bytes (on Unix any bytes name a file; elsewhere names are text).
+fn path_from_bytes(bytes: &[u8]) -> PathBuf {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        PathBuf::from(std::ffi::OsStr::from_bytes(bytes))
+    }
+    #[cfg(not(unix))]
+    {
+        PathBuf::from(String::from_utf8_lossy(bytes).into_owned())
+    }
 }
 
 /// Parses `git diff --unified=0` output: for each file on the new side, the changed line ranges
 /// (0-based, half-open). A pure deletion marks the line after it, so the unit it cut into counts.
-pub fn parse_unified_zero(diff: &str) -> HashMap<String, Vec<(usize, usize)>> {
-    let mut out: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
-    let mut current: Option<String> = None;
+pub fn parse_unified_zero(diff: &str) -> HashMap<PathBuf, Vec<(usize, usize)>> {
+    let mut out: HashMap<PathBuf, Vec<(usize, usize)>> = HashMap::new();
+    let mut current: Option<PathBuf> = None;
     for line in diff.lines() {
         if let Some(path) = line.strip_prefix("+++ ") {
-            current = header_path(path).strip_prefix("b/").map(str::to_string);
+            current = header_path(path).strip_prefix(b"b/").map(path_from_bytes);
             if let Some(p) = &current {
                 out.entry(p.clone()).or_default();
             }
@@ -167,7 +181,7 @@ deleted file mode 100644
     fn hunks_become_zero_based_ranges_on_the_new_side() {
         let parsed = parse_unified_zero(DIFF);
         assert_eq!(parsed.len(), 1, "{parsed:?}");
-        assert_eq!(parsed["app/db.py"], vec![(10, 12), (21, 22), (30, 32)]);
+        assert_eq!(parsed[Path::new("app/db.py")], vec![(10, 12), (21, 22), (30, 32)]);
     }
 
     #[test]
@@ -177,10 +191,16 @@ deleted file mode 100644
                     +++ \"b/q\\\"t.py\"\n@@ -3 +3 @@\n+z\n\
                     +++ b/dir é/plain.py\n@@ -4 +4 @@\n+w\n";
         let parsed = parse_unified_zero(diff);
-        assert_eq!(parsed["sp ace.py"], vec![(0, 1)]);
-        assert_eq!(parsed["dir é/ü.py"], vec![(1, 2)]);
-        assert_eq!(parsed["q\"t.py"], vec![(2, 3)]);
-        assert_eq!(parsed["dir é/plain.py"], vec![(3, 4)]);
+        assert_eq!(parsed[Path::new("sp ace.py")], vec![(0, 1)]);
+        assert_eq!(parsed[Path::new("dir é/ü.py")], vec![(1, 2)]);
+        assert_eq!(parsed[Path::new("q\"t.py")], vec![(2, 3)]);
+        assert_eq!(parsed[Path::new("dir é/plain.py")], vec![(3, 4)]);
+        // A Latin-1 name (not UTF-8) keeps its bytes.
+        #[cfg(unix)]
+        {
+            let parsed = parse_unified_zero("+++ \"b/caf\\351.py\"\n@@ -1 +1 @@\n+x\n");
+            assert_eq!(parsed[&path_from_bytes(b"caf\xe9.py")], vec![(0, 1)]);
+        }
     }
 
     #[test]
