@@ -60,6 +60,10 @@ fn clean_code_exits_zero_and_the_output_file_is_written_whole() {
         assert!(stderr.contains("reports: is a directory") && !stderr.contains("loading"), "{stderr}");
     }
     std::fs::remove_dir(dir.path().join("reports")).unwrap();
+    let same =
+        pycwe(&["scan", "--base", "--no-cache", "-o", "b.json", "--write-baseline", "./b.json", "ok.py"], dir.path());
+    assert_eq!(same.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&same.stderr).contains("both name b.json"), "{same:?}");
     let leftovers: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().to_string())

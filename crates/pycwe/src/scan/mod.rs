@@ -191,11 +191,20 @@ fn parse_cwes(list: &[String]) -> anyhow::Result<BTreeSet<CweId>> {
 
 pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
     let started = Instant::now();
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
     // Found now, not after the model has run.
     for (flag, out) in [("--output", &args.output), ("--write-baseline", &args.write_baseline)] {
         if let Some(out) = out.as_ref().filter(|o| o.is_dir()) {
             anyhow::bail!("{flag} {}: is a directory; name a file", out.display());
         }
+    }
+    if let (Some(report), Some(baseline)) = (&args.output, &args.write_baseline)
+        && paths::destination(report, &cwd) == paths::destination(baseline, &cwd)
+    {
+        anyhow::bail!(
+            "--output and --write-baseline both name {}: the report would overwrite the baseline",
+            report.display()
+        );
     }
     if args.dry_run && matches!(args.output_format, ScanFormat::Sarif | ScanFormat::Github) {
         anyhow::bail!("--dry-run prints text or json (it finds nothing to put in a {:?} report)", args.output_format);
@@ -206,7 +215,6 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
         Some((c, from)) => (c, from.parent().map(Path::to_path_buf), Some(from)),
         None => (config::Config::default(), None, None),
     };
-    let cwd = std::env::current_dir().context("cannot read the current directory")?;
     let namer = paths::Namer::new(&paths[0], config_dir.as_deref(), cwd);
     let model = args.model.clone().or(config.model.clone()).unwrap_or(pycwe_model::registry::DEFAULT_MODEL.into());
     let adapter_path = args

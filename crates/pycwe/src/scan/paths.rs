@@ -86,6 +86,20 @@ pub fn canonical(path: &Path) -> PathBuf {
     dunce::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
+/// Where a file about to be written ends up: its canonical name when it exists, else its
+/// folder's canonical name joined with the file name, so `b.json` and `./b.json` (or a path
+/// through a linked folder) compare equal before either is created.
+pub fn destination(path: &Path, cwd: &Path) -> PathBuf {
+    let abs = absolute(path, cwd);
+    if abs.exists() {
+        return canonical(&abs);
+    }
+    match (abs.parent(), abs.file_name()) {
+        (Some(parent), Some(name)) => canonical(parent).join(name),
+        _ => abs,
+    }
+}
+
 /// What a URI reference's path may hold unescaped (RFC 3986 `pchar` and `/`, minus `:`, which in
 /// a relative reference's first segment would read as a scheme).
 const URI_PATH: &AsciiSet = &CONTROLS
@@ -126,6 +140,16 @@ pub fn folder_uri(dir: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_not_yet_written_is_named_alike_however_it_is_spelled() {
+        let dir = tempfile::tempdir().unwrap();
+        let cwd = dir.path();
+        assert_eq!(destination(Path::new("b.json"), cwd), destination(Path::new("./b.json"), cwd));
+        std::fs::create_dir(cwd.join("sub")).unwrap();
+        assert_eq!(destination(Path::new("sub/../b.json"), cwd), destination(Path::new("b.json"), cwd));
+        assert_ne!(destination(Path::new("sub/b.json"), cwd), destination(Path::new("b.json"), cwd));
+    }
 
     #[test]
     fn paths_are_shown_relative_to_the_current_directory_without_dot_components() {

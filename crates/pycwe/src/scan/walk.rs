@@ -130,7 +130,7 @@ impl Filters {
             .map(|(base, globs)| Ok(Anchored { base: canonical(base), globs: glob_set(globs, true)? }))
             .collect::<anyhow::Result<_>>()?;
         Ok(Filters {
-            exclude: glob_set(&all, false)?,
+            exclude: glob_set(&all, true)?,
             absolute: absolute_glob_set(&users)?,
             anchored,
             root: canonical(root),
@@ -164,6 +164,15 @@ impl Filters {
             || self.anchored.iter().any(anchored_match)
     }
 
+    /// A named path as excludes read it: from the project root, else from the current directory,
+    /// else its name alone. Folders above the project are not the project's (`/ci/build/proj/a.py`).
+    fn named(&self, absolute: &Path, cwd: &Path) -> PathBuf {
+        match absolute.strip_prefix(&self.root).or_else(|_| absolute.strip_prefix(cwd)) {
+            Ok(r) => r.to_path_buf(),
+            Err(_) => absolute.file_name().map(PathBuf::from).unwrap_or_default(),
+        }
+    }
+
     fn included(&self, relative: &Path) -> bool {
         self.include.is_match(relative) || relative.file_name().is_some_and(|n| self.include.is_match(n))
     }
@@ -181,7 +190,12 @@ impl WalkError {
     /// The path the `ignore` crate's error is about, and the problem without it.
     fn from_ignore(err: &ignore::Error) -> Self {
         match err {
-            ignore::Error::WithPath { path, err } => WalkError { path: path.clone(), message: err.to_string() },
+            ignore::Error::WithPath { path, err } => {
+                let message = err.to_string();
+                // The system's words without `(os error 2)`, as for a missing named path.
+                let message = message.split(" (os error").next().unwrap_or(&message).to_string();
+                WalkError { path: path.clone(), message }
+            }
             ignore::Error::WithDepth { err, .. } => WalkError::from_ignore(err),
             ignore::Error::Loop { ancestor, child } => WalkError {
                 path: child.clone(),
@@ -225,17 +239,18 @@ fn has_python_shebang(path: &Path) -> bool {
 pub fn walk(roots: &[PathBuf], filters: &Filters, threads: usize) -> Walked {
     let out = Mutex::new(Walked::default());
     let cwd = std::env::current_dir().unwrap_or_default();
+    let cwd_real = canonical(&cwd);
     for root in roots {
+        let absolute = canonical(&super::paths::absolute(root, &cwd));
+        // A named file or folder is excluded only when forced, as in ruff.
+        if filters.force_exclude
+            && absolute.exists()
+            && filters.excluded(&filters.named(&absolute, &cwd_real), &absolute)
+        {
+            continue;
+        }
         if root.is_file() {
-            let absolute = canonical(&super::paths::absolute(root, &cwd));
-            // Names above the current directory are not the project's (`/ci/build/proj/a.py`).
-            let relative = match absolute.strip_prefix(canonical(&cwd)) {
-                Ok(r) => r.to_path_buf(),
-                Err(_) => absolute.file_name().map(PathBuf::from).unwrap_or_default(),
-            };
-            if !(filters.force_exclude && filters.excluded(&relative, &absolute)) {
-                out.lock().expect("not poisoned").files.push(root.clone());
-            }
+            out.lock().expect("not poisoned").files.push(root.clone());
             continue;
         }
         if let Err(e) = std::fs::metadata(root) {
@@ -259,8 +274,16 @@ pub fn walk(roots: &[PathBuf], filters: &Filters, threads: usize) -> Walked {
                 match entry {
                     Err(err) => {
                         let mut out = out.lock().expect("not poisoned");
-                        let problem = WalkError::from_ignore(&err);
-                        if is_loop(&err) { out.warnings.push(problem) } else { out.errors.push(problem) }
+                        let mut problem = WalkError::from_ignore(&err);
+                        // A link to nothing (an editor's `.#a.py` lock, a stale `cfg.json`) holds no
+                        // code to miss: worth a word, not a failed scan.
+                        let dangling = !problem.path.as_os_str().is_empty()
+                            && std::fs::symlink_metadata(&problem.path).is_ok_and(|m| m.file_type().is_symlink())
+                            && std::fs::metadata(&problem.path).is_err();
+                        if dangling {
+                            problem.message = format!("broken symbolic link ({}); not followed", problem.message);
+                        }
+                        if is_loop(&err) || dangling { out.warnings.push(problem) } else { out.errors.push(problem) }
                     }
                     Ok(entry) => {
                         let path = entry.path();
@@ -409,11 +432,46 @@ mod tests {
         let filters = Filters::new(&[(root.clone(), by_absolute)], &[], &root, forced).unwrap();
         assert_eq!(names(walk(&[root.join("gen/x.py"), root.join("app.py")], &filters, 2)), ["app.py"]);
 
+        // Forced: named by absolute path, the `build` and `latest` above the project are not its.
+        let filters = Filters::new(&[(root.clone(), vec!["*test*".into(), "gen".into()])], &[], &root, forced).unwrap();
+        assert_eq!(names(walk(&[root.join("app.py")], &filters, 2)), ["app.py"]);
+        // ... and a named folder that is excluded is skipped whole, as a named file is.
+        assert_eq!(names(walk(&[root.join("gen"), root.join(".venv")], &filters, 2)), Vec::<String>::new());
+        // `*` keeps within one name from the scanned folder too (the globs' own folder is elsewhere).
+        std::fs::create_dir_all(root.join("gen/deep")).unwrap();
+        std::fs::write(root.join("gen/deep/y.py"), "x = 1\n").unwrap();
+        let elsewhere = (dir.path().join("elsewhere"), vec!["gen/*.py".to_string()]);
+        let filters = Filters::new(&[elsewhere], &[], &root, ExcludeOptions::default()).unwrap();
+        assert_eq!(names(walk(std::slice::from_ref(&root), &filters, 2)), ["app.py", "gen/deep/y.py", "test_app.py"]);
+        std::fs::remove_dir_all(root.join("gen/deep")).unwrap();
+
         let no_defaults = ExcludeOptions { force: false, defaults: false };
         let filters = Filters::new(&[], &[], &root, no_defaults).unwrap();
         assert_eq!(
             names(walk(std::slice::from_ref(&root), &filters, 2)),
             [".venv/lib/y.py", "app.py", "gen/x.py", "test_app.py"]
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_to_nothing_is_a_warning_not_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::write(root.join("a.py"), "x = 1\n").unwrap();
+        // Emacs's lock file for a.py, a stale link, and a link to itself.
+        std::os::unix::fs::symlink("user@host.1234:1", root.join(".#a.py")).unwrap();
+        std::os::unix::fs::symlink("missing.json", root.join("cfg.json")).unwrap();
+        std::os::unix::fs::symlink("self", root.join("self")).unwrap();
+        let walked = walk(&[root.to_path_buf()], &Filters::none(), 2);
+        assert_eq!(walked.files, [root.join("a.py")]);
+        assert!(walked.errors.is_empty(), "{:?}", walked.errors);
+        assert_eq!(walked.warnings.len(), 3, "{:?}", walked.warnings);
+        assert!(
+            walked
+                .warnings
+                .iter()
+                .all(|w| w.message.contains("broken symbolic link") && !w.message.contains("os error"))
         );
     }
 }
