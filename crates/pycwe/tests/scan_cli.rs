@@ -1,6 +1,7 @@
 //! `pycwe scan` end to end on small trees: bad files are reported and the scan goes on, exit codes,
 //! atomic output files, and the result cache (a second scan judges nothing and loads no model).
 
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -336,4 +337,38 @@ fn reports_name_files_the_same_from_any_directory_and_a_closed_pipe_keeps_the_ex
         .unwrap();
     drop(child.stdout.take());
     assert_eq!(child.wait().unwrap().code(), Some(1));
+}
+
+#[test]
+fn each_package_of_a_monorepo_reports_under_its_own_configuration_in_any_argument_order() {
+    ensure_model();
+    let dir = tempfile::tempdir().unwrap();
+    let run = "import os\n\n\ndef run(cmd):\n    os.system(cmd)\n";
+    for pkg in ["api", "cli/gen"] {
+        std::fs::create_dir_all(dir.path().join(pkg)).unwrap();
+        std::fs::write(dir.path().join(pkg).join("run.py"), run).unwrap();
+    }
+    std::fs::write(dir.path().join("cli/run.py"), run).unwrap();
+    let scan = |paths: &[&str]| {
+        let mut args = vec!["scan", "--base", "--min-confidence", "0", "--output-format", "json"];
+        args.extend_from_slice(paths);
+        let out = pycwe(&args, dir.path());
+        assert!(out.status.code() != Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+        (json(&out), String::from_utf8_lossy(&out.stderr).to_string())
+    };
+    // At confidence 0 every judged unit reports its likeliest finding: learn which CWE that is.
+    let (alone, _) = scan(&["api/run.py"]);
+    let cwe = alone["findings"][0]["cwe"].as_str().expect("a finding at confidence 0").to_string();
+    std::fs::write(dir.path().join("api/pycwe.toml"), format!("ignore = [\"{cwe}\"]\n")).unwrap();
+    std::fs::write(dir.path().join("cli/pycwe.toml"), "exclude = [\"gen\"]\nmax-file-size = 100000\n").unwrap();
+    for order in [["api", "cli"], ["cli", "api"]] {
+        let (report, stderr) = scan(&order);
+        let paths: BTreeSet<&str> =
+            report["findings"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap()).collect();
+        assert_eq!(paths, BTreeSet::from(["cli/run.py"]), "{order:?}: api ignores {cwe}, cli excludes gen: {report}");
+        assert_eq!(report["summary"]["files"].as_u64(), Some(2), "{report}");
+        // One model and one decision per scan: from the first path's configuration, and said so.
+        let warned = stderr.contains("cli/pycwe.toml: `max-file-size` applies to a whole scan");
+        assert_eq!(warned, order[0] == "api", "{order:?}: {stderr}");
+    }
 }

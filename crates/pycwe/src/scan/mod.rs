@@ -9,17 +9,19 @@ pub mod dry_run;
 pub mod file_cache;
 pub mod paths;
 pub mod report;
+pub mod rules;
 pub mod sarif;
 pub mod suppress;
 pub mod walk;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context;
 use candle_core::Device;
-use pycwe_core::cwe::{CweId, lookup, parse_and_lookup};
+use pycwe_core::cwe::{CweId, lookup};
 use pycwe_core::detect::{DetectError, Detector, Prediction, UnitRequest};
 use pycwe_core::judge::{JudgeOptions, judge_files_with_progress};
 use pycwe_core::python::{ChunkOptions, ChunkedFile, FrontendError, chunk};
@@ -185,10 +187,6 @@ fn print_report(rendered: &str) -> std::io::Result<()> {
     }
 }
 
-fn parse_cwes(list: &[String]) -> anyhow::Result<BTreeSet<CweId>> {
-    list.iter().map(|s| Ok(parse_and_lookup(s)?.id)).collect()
-}
-
 pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
     let started = Instant::now();
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
@@ -237,13 +235,11 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
         Some(file) => e.context(format!("{}: in [tool.pycwe] / pycwe.toml", file.display())),
         None => e,
     };
-    // As in ruff: a --select replaces the file's and beats its ignore list; --ignore adds to it.
-    let cli_select = parse_cwes(&args.select)?;
-    let select =
-        if args.select.is_empty() { parse_cwes(&config.select).map_err(config_named)? } else { cli_select.clone() };
-    let mut ignore = parse_cwes(&config.ignore).map_err(config_named)?;
-    ignore.retain(|id| !cli_select.contains(id));
-    ignore.extend(parse_cwes(&args.ignore)?);
+    let (scan_rules, config_error) = rules::Rules::new(args, &config)?;
+    if let Some(e) = config_error {
+        return Err(config_named(e));
+    }
+    let select = scan_rules.select.clone();
     let select_from = if args.select.is_empty() { "select =" } else { "--select" };
     for id in &select {
         if lookup(*id).is_ok_and(|e| !e.is_reportable()) {
@@ -281,6 +277,17 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
         }
         None => None,
     };
+    // Each file's own configuration, where it is not the scan's (a monorepo's packages).
+    let named: HashSet<&PathBuf> = paths.iter().filter(|p| p.is_file()).collect();
+    let mut per_file = rules::PerFile::new(args, &namer, config_file.as_deref(), &config, scan_rules);
+    let mut file_rules: HashMap<PathBuf, Arc<rules::Rules>> = HashMap::new();
+    walked.files.retain(|p| match per_file.for_file(p, named.contains(p)) {
+        Some(r) => {
+            file_rules.insert(p.clone(), r);
+            true
+        }
+        None => false,
+    });
     let problem = |e: &walk::WalkError| Problem {
         path: if e.path.as_os_str().is_empty() { String::new() } else { namer.shown(&e.path) },
         message: e.message.clone(),
@@ -288,6 +295,12 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
     let mut errors: Vec<Problem> = walked.errors.iter().map(problem).collect();
     // A link back up the tree (common in virtualenvs and monorepos) hides no file: not an error.
     let mut warnings: Vec<Problem> = walked.warnings.iter().map(problem).collect();
+    let config_problem = |(path, message): &(PathBuf, String)| Problem {
+        path: namer.shown(path),
+        message: problem_message(path, message),
+    };
+    warnings.extend(per_file.warnings.iter().map(config_problem));
+    errors.extend(per_file.errors.iter().map(config_problem));
 
     let device = crate::commands::train::device(args.device)?;
     let mut detector = LazyDetector::new(&model, choice, device, args.q8_decode)?;
@@ -440,7 +453,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
         };
         for f in &entry.findings {
             let cwe = CweId(f.cwe);
-            if (!select.is_empty() && !select.contains(&cwe)) || ignore.contains(&cwe) {
+            if !file_rules.get(path).is_none_or(|r| r.reports(cwe)) {
                 continue;
             }
             let by =

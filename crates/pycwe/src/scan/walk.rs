@@ -164,6 +164,15 @@ impl Filters {
             || self.anchored.iter().any(anchored_match)
     }
 
+    /// Whether a file found below the root is excluded, read from the root (a nested
+    /// configuration's globs, rooted at its folder).
+    pub fn excludes_below_root(&self, file: &Path) -> bool {
+        let real = canonical(file);
+        // Reached through a link from elsewhere: the folders above the root are not its to judge.
+        let Ok(relative) = real.strip_prefix(&self.root) else { return false };
+        self.excluded(relative, &real)
+    }
+
     /// A named path as excludes read it: from the project root, else from the current directory,
     /// else its name alone. Folders above the project are not the project's (`/ci/build/proj/a.py`).
     fn named(&self, absolute: &Path, cwd: &Path) -> PathBuf {
