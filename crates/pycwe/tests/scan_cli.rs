@@ -61,6 +61,13 @@ fn clean_code_exits_zero_and_the_output_file_is_written_whole() {
         assert!(stderr.contains("reports: is a directory") && !stderr.contains("loading"), "{stderr}");
     }
     std::fs::remove_dir(dir.path().join("reports")).unwrap();
+    // So is one that cannot be written, named by the part that is wrong.
+    for (target, problem) in [("newdir/", "ends in a slash"), ("ok.py/r.json", "ok.py is not a folder")] {
+        let out = pycwe(&["scan", "--base", "--no-cache", "-o", target, "ok.py"], dir.path());
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(&format!("--output {target}: {problem}")) && !stderr.contains("loading"), "{stderr}");
+    }
     let same =
         pycwe(&["scan", "--base", "--no-cache", "-o", "b.json", "--write-baseline", "./b.json", "ok.py"], dir.path());
     assert_eq!(same.status.code(), Some(2));

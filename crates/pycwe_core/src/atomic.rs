@@ -34,7 +34,8 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         // Created with this mode, the umask applies, as it does to any new file.
         builder.permissions(std::fs::Permissions::from_mode(0o666));
     }
-    let mut tmp = builder.tempfile_in(parent)?;
+    // The temporary file's random name would only confuse: the folder is what the user can fix.
+    let mut tmp = builder.tempfile_in(parent).map_err(|e| cannot_create_in(parent, &e))?;
     if let Ok(existing) = std::fs::metadata(&path) {
         tmp.as_file().set_permissions(existing.permissions())?;
     }
@@ -42,6 +43,42 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     tmp.as_file().sync_all()?;
     tmp.persist(&path).map_err(|e| e.error)?;
     Ok(())
+}
+
+fn cannot_create_in(dir: &Path, e: &std::io::Error) -> std::io::Error {
+    std::io::Error::new(e.kind(), format!("cannot create a file in {}: {}", dir.display(), e.kind()))
+}
+
+/// Whether [`write_atomic`] could write `path`, asked before the work that produces its bytes (a
+/// scan should not run for minutes to fail at its report): the nearest existing folder on the way
+/// must be a folder and take a new file. Leaves nothing behind.
+pub fn check_writable(path: &Path) -> std::io::Result<()> {
+    let path = follow_links(path)?;
+    if std::fs::metadata(&path).is_ok_and(|m| !m.is_file()) {
+        // A device or a pipe is written in place; a folder is the caller's to refuse.
+        return Ok(());
+    }
+    let mut dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    loop {
+        match std::fs::metadata(&dir) {
+            Ok(meta) if meta.is_dir() => break,
+            Ok(_) => {
+                let message = format!("{} is not a folder", dir.display());
+                return Err(std::io::Error::new(std::io::ErrorKind::NotADirectory, message));
+            }
+            Err(_) => match dir.parent() {
+                Some(up) if !up.as_os_str().is_empty() => dir = up.to_path_buf(),
+                _ => {
+                    dir = PathBuf::from(".");
+                    break;
+                }
+            },
+        }
+    }
+    tempfile::Builder::new().prefix(".pycwe-tmp-").tempfile_in(&dir).map(drop).map_err(|e| cannot_create_in(&dir, &e))
 }
 
 /// The file a chain of symbolic links ends at, whether or not it exists yet (a dangling link gets
@@ -62,6 +99,33 @@ fn follow_links(path: &Path) -> std::io::Result<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn writability_is_known_before_the_write_and_the_check_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        check_writable(&dir.path().join("new/deeper/report.json")).unwrap();
+        assert!(!dir.path().join("new").exists(), "a check creates no folder");
+        std::fs::write(dir.path().join("clean.py"), "x = 1\n").unwrap();
+        let err = check_writable(&dir.path().join("clean.py/x.json")).unwrap_err();
+        assert!(err.to_string().ends_with("clean.py is not a folder"), "{err}");
+        check_writable(&dir.path().join("clean.py")).unwrap();
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary file left");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let locked = dir.path().join("locked");
+            std::fs::create_dir(&locked).unwrap();
+            std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o555)).unwrap();
+            // Root writes anywhere: the check is only as strict as the system.
+            if std::fs::write(locked.join("probe"), "").is_err() {
+                let err = check_writable(&locked.join("r.json")).unwrap_err();
+                assert_eq!(err.to_string(), format!("cannot create a file in {}: permission denied", locked.display()));
+                let err = write_atomic(&locked.join("r.json"), b"{}").unwrap_err();
+                assert!(!err.to_string().contains(".pycwe-tmp"), "{err}");
+            }
+            std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+    }
 
     #[test]
     fn writes_and_replaces_without_leftovers() {

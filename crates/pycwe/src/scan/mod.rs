@@ -192,9 +192,15 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
     // Found now, not after the model has run.
     for (flag, out) in [("--output", &args.output), ("--write-baseline", &args.write_baseline)] {
-        if let Some(out) = out.as_ref().filter(|o| o.is_dir()) {
+        let Some(out) = out else { continue };
+        let text = out.as_os_str().to_string_lossy();
+        if out.is_dir() {
             anyhow::bail!("{flag} {}: is a directory; name a file", out.display());
         }
+        if text.ends_with('/') || text.ends_with(std::path::MAIN_SEPARATOR) {
+            anyhow::bail!("{flag} {}: ends in a slash, so it names a folder; name a file", out.display());
+        }
+        pycwe_core::atomic::check_writable(out).map_err(|e| anyhow::anyhow!("{flag} {}: {e}", out.display()))?;
     }
     if let (Some(report), Some(baseline)) = (&args.output, &args.write_baseline)
         && paths::destination(report, &cwd) == paths::destination(baseline, &cwd)

@@ -17,8 +17,9 @@ use super::paths::Namer;
 use super::walk::{ExcludeOptions, Filters};
 use crate::args::ScanArgs;
 
-fn parse_cwes(list: &[String]) -> anyhow::Result<BTreeSet<CweId>> {
-    list.iter().map(|s| Ok(parse_and_lookup(s)?.id)).collect()
+/// `key`: where the list was written (`--select`, or `select` in a configuration), for the error.
+fn parse_cwes(list: &[String], key: &str) -> anyhow::Result<BTreeSet<CweId>> {
+    list.iter().map(|s| parse_and_lookup(s).map(|e| e.id).map_err(|e| anyhow::anyhow!("{key}: {e}"))).collect()
 }
 
 /// The CWEs one configuration reports, with the command line applied.
@@ -32,10 +33,10 @@ impl Rules {
     /// As in ruff: a `--select` replaces the file's and beats its ignore list; `--ignore` adds to
     /// it. An error is the command line's or, wrapped by the caller, the configuration's.
     pub fn new(args: &ScanArgs, config: &Config) -> anyhow::Result<(Self, ConfigError)> {
-        let cli_select = parse_cwes(&args.select)?;
-        let cli_ignore = parse_cwes(&args.ignore)?;
+        let cli_select = parse_cwes(&args.select, "--select")?;
+        let cli_ignore = parse_cwes(&args.ignore, "--ignore")?;
         let from_config = || -> anyhow::Result<(BTreeSet<CweId>, BTreeSet<CweId>)> {
-            Ok((parse_cwes(&config.select)?, parse_cwes(&config.ignore)?))
+            Ok((parse_cwes(&config.select, "select")?, parse_cwes(&config.ignore, "ignore")?))
         };
         let (config_select, mut ignore, error) = match from_config() {
             Ok((s, i)) => (s, i, None),

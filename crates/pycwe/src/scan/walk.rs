@@ -113,6 +113,16 @@ fn absolute_glob_set(globs: &[String]) -> anyhow::Result<GlobSet> {
     Ok(b.build()?)
 }
 
+/// `../tests` written in `/a/b` is `tests` from `/a`: a glob leaves its folder only by leading `..`s.
+fn climb(base: &Path, glob: &str) -> (PathBuf, String) {
+    let (mut base, mut rest) = (base.to_path_buf(), glob);
+    while let Some(up) = rest.strip_prefix("../") {
+        base.pop();
+        rest = up.trim_start_matches("./");
+    }
+    (base, rest.to_string())
+}
+
 impl Filters {
     /// `excludes`: each list with the folder its globs are relative to (absolute); `root`: the
     /// project's.
@@ -125,10 +135,19 @@ impl Filters {
         let defaults = if options.defaults { DEFAULT_EXCLUDES } else { &[] };
         let users: Vec<String> = excludes.iter().flat_map(|(_, g)| g.iter().cloned()).collect();
         let all: Vec<String> = defaults.iter().map(|g| g.to_string()).chain(users.iter().cloned()).collect();
-        let anchored = excludes
-            .iter()
-            .map(|(base, globs)| Ok(Anchored { base: canonical(base), globs: glob_set(globs, true)? }))
-            .collect::<anyhow::Result<_>>()?;
+        let mut anchored = Vec::new();
+        for (base, globs) in excludes {
+            let base = canonical(base);
+            let (climbing, own): (Vec<&String>, Vec<&String>) = globs.iter().partition(|g| g.starts_with("../"));
+            anchored.push(Anchored {
+                base: base.clone(),
+                globs: glob_set(&own.into_iter().cloned().collect::<Vec<_>>(), true)?,
+            });
+            for g in climbing {
+                let (base, rest) = climb(&base, g);
+                anchored.push(Anchored { base, globs: glob_set(&[rest], true)? });
+            }
+        }
         Ok(Filters {
             exclude: glob_set(&all, true)?,
             absolute: absolute_glob_set(&users)?,
@@ -415,6 +434,11 @@ mod tests {
             Filters::new(&[(root.to_path_buf(), globs)], &[], root, ExcludeOptions { force: true, defaults: true })
                 .unwrap();
         assert_eq!(names(walk(&named, &forced, 2)), ["a.py"]);
+        // Written in `sub` (the flag from there), `../build` is the project's `build`.
+        let climbing = vec!["../build".to_string(), "../../a.py".to_string()];
+        let options = ExcludeOptions { force: false, defaults: false };
+        let filters = Filters::new(&[(root.join("sub"), climbing)], &[], root, options).unwrap();
+        assert_eq!(names(walk(&[root.to_path_buf()], &filters, 2)), ["a.py", "sub/b.py", "sub/keep.py"]);
     }
 
     #[test]

@@ -49,8 +49,12 @@ impl FromStr for CweId {
     /// Accepts `CWE-89`, `cwe-89`, `CWE89` and `89`; does not check the catalog (see [`lookup`]).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let t = s.trim();
-        let digits =
-            if t.len() >= 3 && t[..3].eq_ignore_ascii_case("cwe") { t[3..].trim_start_matches('-') } else { t };
+        // One optional dash: `CWE--1` is a typo, not CWE-1. `get`, not slicing: `ab€` has no
+        // character boundary at byte 3.
+        let digits = match (t.get(..3), t.get(3..)) {
+            (Some(prefix), Some(rest)) if prefix.eq_ignore_ascii_case("cwe") => rest.strip_prefix('-').unwrap_or(rest),
+            _ => t,
+        };
         if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) || digits.len() > 6 {
             return Err(CweIdError::Malformed(s.to_string()));
         }

@@ -113,6 +113,8 @@ fn ids_parse_in_the_usual_spellings() {
     assert!(matches!("CWE-".parse::<CweId>(), Err(CweIdError::Malformed(_))));
     assert!(matches!("SQLi".parse::<CweId>(), Err(CweIdError::Malformed(_))));
     assert!(matches!("CWE-9999999".parse::<CweId>(), Err(CweIdError::Malformed(_))));
+    assert!(matches!("CWE--1".parse::<CweId>(), Err(CweIdError::Malformed(_))), "one dash at most");
+    assert!(matches!("ab€".parse::<CweId>(), Err(CweIdError::Malformed(_))), "no panic off a char boundary");
     assert_eq!(parse_and_lookup("CWE-31337").unwrap_err(), CweIdError::Unknown(CweId(31337)));
     assert_eq!(CweId(89).to_string(), "CWE-89");
 }
