@@ -51,6 +51,8 @@ pub enum ScanFormat {
 pub struct ScanArgs {
     /// Files or directories (default: the current directory).
     pub paths: Vec<PathBuf>,
+    /// How findings are reported: text for people, json (a versioned schema), sarif (GitHub code
+    /// scanning and other SARIF 2.1.0 readers), github (workflow annotations).
     #[arg(long, value_enum, default_value_t = ScanFormat::Text)]
     pub output_format: ScanFormat,
     /// Write the report here (atomically) instead of stdout.
@@ -136,6 +138,7 @@ pub struct ScanArgs {
     /// a unit left with none is decoded once more among the weaknesses it shows)
     #[arg(long)]
     pub no_anchor: bool,
+    /// Where the model runs (cuda needs a build with `--features cuda`).
     #[arg(long, value_enum, default_value_t = DeviceChoice::Cpu)]
     pub device: DeviceChoice,
     /// Load no model: walk, chunk, prefilter and look up the cache, then print what a scan would
@@ -202,6 +205,7 @@ pub struct EvalArgs {
     /// a unit left with none is decoded once more among the weaknesses it shows)
     #[arg(long)]
     pub no_anchor: bool,
+    /// Where the model runs (cuda needs a build with `--features cuda`).
     #[arg(long, value_enum, default_value_t = DeviceChoice::Cpu)]
     pub device: DeviceChoice,
 }

@@ -10,9 +10,10 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
 /// `error: <message>` and one `  caused by: ...` line per cause, on stderr.
 pub fn print_error(err: &anyhow::Error) {
     let mut stderr = io::stderr().lock();
-    let _ = writeln!(stderr, "error: {err}");
+    // A TOML error ends in a newline of its own: no blank line before the next.
+    let _ = writeln!(stderr, "error: {}", err.to_string().trim_end());
     for cause in err.chain().skip(1) {
-        let _ = writeln!(stderr, "  caused by: {cause}");
+        let _ = writeln!(stderr, "  caused by: {}", cause.to_string().trim_end());
     }
 }
 

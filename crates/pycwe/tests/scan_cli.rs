@@ -344,6 +344,17 @@ fn reports_name_files_the_same_from_any_directory_and_a_closed_pipe_keeps_the_ex
         .unwrap();
     drop(child.stdout.take());
     assert_eq!(child.wait().unwrap().code(), Some(1));
+    // Nor does a closed stderr (`2>&1 | head`): its warnings and summary are dropped, not a panic.
+    std::fs::write(root.join("pkg/broken.py"), "def f(:\n    pass\n").unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pycwe"))
+        .args(["scan", "--base", "--min-confidence", "0", "--cache-dir", cache, "."])
+        .current_dir(root)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stderr.take());
+    assert_eq!(child.wait().unwrap().code(), Some(1));
 }
 
 #[test]
@@ -366,14 +377,18 @@ fn each_package_of_a_monorepo_reports_under_its_own_configuration_in_any_argumen
     // At confidence 0 every judged unit reports its likeliest finding: learn which CWE that is.
     let (alone, _) = scan(&["api/run.py"]);
     let cwe = alone["findings"][0]["cwe"].as_str().expect("a finding at confidence 0").to_string();
-    std::fs::write(dir.path().join("api/pycwe.toml"), format!("ignore = [\"{cwe}\"]\n")).unwrap();
+    // api's excludes are api's: the first path's configuration no longer decides for cli.
+    std::fs::write(dir.path().join("api/pycwe.toml"), format!("ignore = [\"{cwe}\"]\nexclude = [\"migrations\"]\n"))
+        .unwrap();
+    std::fs::create_dir_all(dir.path().join("cli/migrations")).unwrap();
+    std::fs::write(dir.path().join("cli/migrations/m.py"), "x = 1\n").unwrap();
     std::fs::write(dir.path().join("cli/pycwe.toml"), "exclude = [\"gen\"]\nmax-file-size = 100000\n").unwrap();
     for order in [["api", "cli"], ["cli", "api"]] {
         let (report, stderr) = scan(&order);
         let paths: BTreeSet<&str> =
             report["findings"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap()).collect();
         assert_eq!(paths, BTreeSet::from(["cli/run.py"]), "{order:?}: api ignores {cwe}, cli excludes gen: {report}");
-        assert_eq!(report["summary"]["files"].as_u64(), Some(2), "{report}");
+        assert_eq!(report["summary"]["files"].as_u64(), Some(3), "{order:?}: {report}");
         // One model and one decision per scan: from the first path's configuration, and said so.
         let warned = stderr.contains("cli/pycwe.toml: `max-file-size` applies to a whole scan");
         assert_eq!(warned, order[0] == "api", "{order:?}: {stderr}");

@@ -13,7 +13,10 @@ const MAX_LINK_HOPS: usize = 40;
 /// keeps pointing where it did: its target is replaced, not the link. A target that is not a
 /// regular file (`/dev/null`, a named pipe) is written in place: renaming over it would replace it.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let path = follow_links(path)?;
+    if is_open_stream(path) {
+        return std::fs::OpenOptions::new().append(true).open(path)?.write_all(bytes);
+    }
+    let path = link_target(path)?;
     if let Ok(meta) = std::fs::metadata(&path)
         && !meta.is_file()
         && !meta.is_dir()
@@ -45,15 +48,37 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     Ok(())
 }
 
+/// `/dev/stdout`, `/dev/fd/1`, `/proc/self/fd/1`: a stream already open, whatever it leads to (a
+/// pipe, a terminal, the file of a shell's `>>`). Written through, appending; replacing the file
+/// behind it would lose what the shell had written there, and a pipe has no folder to rename in.
+fn is_open_stream(path: &Path) -> bool {
+    cfg!(unix)
+        && (path == Path::new("/dev/stdout")
+            || path == Path::new("/dev/stderr")
+            || path.starts_with("/dev/fd")
+            || path.starts_with("/proc/self/fd"))
+}
+
 fn cannot_create_in(dir: &Path, e: &std::io::Error) -> std::io::Error {
-    std::io::Error::new(e.kind(), format!("cannot create a file in {}: {}", dir.display(), e.kind()))
+    // The system's words (`Read-only file system`), not the error kind's name or tempfile's path.
+    let reason = e.raw_os_error().map_or_else(
+        || e.kind().to_string(),
+        |code| {
+            let text = std::io::Error::from_raw_os_error(code).to_string();
+            text.split(" (os error").next().unwrap_or(&text).to_string()
+        },
+    );
+    std::io::Error::new(e.kind(), format!("cannot create a file in {}: {reason}", dir.display()))
 }
 
 /// Whether [`write_atomic`] could write `path`, asked before the work that produces its bytes (a
 /// scan should not run for minutes to fail at its report): the nearest existing folder on the way
 /// must be a folder and take a new file. Leaves nothing behind.
 pub fn check_writable(path: &Path) -> std::io::Result<()> {
-    let path = follow_links(path)?;
+    if is_open_stream(path) {
+        return std::fs::metadata(path).map(drop);
+    }
+    let path = link_target(path)?;
     if std::fs::metadata(&path).is_ok_and(|m| !m.is_file()) {
         // A device or a pipe is written in place; a folder is the caller's to refuse.
         return Ok(());
@@ -83,7 +108,7 @@ pub fn check_writable(path: &Path) -> std::io::Result<()> {
 
 /// The file a chain of symbolic links ends at, whether or not it exists yet (a dangling link gets
 /// its target created). Each relative target is read from its own link's folder.
-fn follow_links(path: &Path) -> std::io::Result<PathBuf> {
+pub fn link_target(path: &Path) -> std::io::Result<PathBuf> {
     let mut path = path.to_path_buf();
     for _ in 0..MAX_LINK_HOPS {
         if !std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
@@ -99,6 +124,25 @@ fn follow_links(path: &Path) -> std::io::Result<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn an_open_stream_is_written_through_appending_not_replaced() {
+        use std::os::fd::AsRawFd;
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("log.txt");
+        std::fs::write(&log, "PRE\n").unwrap();
+        // As a shell's `>> log.txt` hands it over: open for appending.
+        let open = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+        let stream = PathBuf::from(format!("/proc/self/fd/{}", open.as_raw_fd()));
+        let inode = std::fs::metadata(&log).unwrap().ino();
+        check_writable(&stream).unwrap();
+        write_atomic(&stream, b"report\n").unwrap();
+        assert_eq!(std::fs::read_to_string(&log).unwrap(), "PRE\nreport\n");
+        assert_eq!(std::fs::metadata(&log).unwrap().ino(), inode, "the file behind the stream was replaced");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
 
     #[test]
     fn writability_is_known_before_the_write_and_the_check_leaves_nothing() {
@@ -119,7 +163,7 @@ mod tests {
             // Root writes anywhere: the check is only as strict as the system.
             if std::fs::write(locked.join("probe"), "").is_err() {
                 let err = check_writable(&locked.join("r.json")).unwrap_err();
-                assert_eq!(err.to_string(), format!("cannot create a file in {}: permission denied", locked.display()));
+                assert_eq!(err.to_string(), format!("cannot create a file in {}: Permission denied", locked.display()));
                 let err = write_atomic(&locked.join("r.json"), b"{}").unwrap_err();
                 assert!(!err.to_string().contains(".pycwe-tmp"), "{err}");
             }

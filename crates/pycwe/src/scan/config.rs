@@ -48,8 +48,10 @@ fn in_dir(d: &Path) -> anyhow::Result<Option<(Config, PathBuf)>> {
     if pyproject.is_file() {
         let text =
             std::fs::read_to_string(&pyproject).with_context(|| format!("{}: cannot read", pyproject.display()))?;
-        let parsed: Pyproject =
-            toml::from_str(&text).with_context(|| format!("{}: invalid [tool.pycwe] section", pyproject.display()))?;
+        let parsed: Pyproject = toml::from_str(&text).with_context(|| match toml::from_str::<toml::Table>(&text) {
+            Ok(_) => format!("{}: invalid [tool.pycwe] section", pyproject.display()),
+            Err(_) => format!("{}: not valid TOML (read for its [tool.pycwe] section)", pyproject.display()),
+        })?;
         if let Some(config) = parsed.tool.and_then(|t| t.pycwe) {
             return Ok(Some((config, pyproject)));
         }

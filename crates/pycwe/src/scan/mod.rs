@@ -14,7 +14,7 @@ pub mod sarif;
 pub mod suppress;
 pub mod walk;
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
@@ -203,7 +203,10 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
         pycwe_core::atomic::check_writable(out).map_err(|e| anyhow::anyhow!("{flag} {}: {e}", out.display()))?;
     }
     if let (Some(report), Some(baseline)) = (&args.output, &args.write_baseline)
-        && paths::destination(report, &cwd) == paths::destination(baseline, &cwd)
+        && let target = paths::destination(report, &cwd)
+        && target == paths::destination(baseline, &cwd)
+        // `/dev/null` twice is harmless: only a file would lose the baseline.
+        && !std::fs::metadata(&target).is_ok_and(|m| !m.is_file())
     {
         anyhow::bail!(
             "--output and --write-baseline both name {}: the report would overwrite the baseline",
@@ -238,7 +241,8 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
         anyhow::bail!("{from}: a confidence is between 0 and 1");
     }
     let config_named = |e: anyhow::Error| match &config_file {
-        Some(file) => e.context(format!("{}: in [tool.pycwe] / pycwe.toml", file.display())),
+        Some(file) if file.ends_with("pyproject.toml") => e.context(format!("{}: [tool.pycwe]", file.display())),
+        Some(file) => e.context(file.display().to_string()),
         None => e,
     };
     let (scan_rules, config_error) = rules::Rules::new(args, &config)?;
@@ -255,14 +259,14 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
     let prefilter = !args.no_prefilter && config.prefilter.unwrap_or(true);
 
     // Walk, read and chunk.
-    let config_base =
-        config_dir.as_deref().map_or_else(|| namer.cwd().to_path_buf(), |d| paths::absolute(d, namer.cwd()));
-    let excludes = [(config_base, config.exclude.clone()), (namer.cwd().to_path_buf(), args.exclude.clone())];
+    // The configurations' excludes are each file's own (below); the flag's apply to the walk.
+    let excludes = [(namer.cwd().to_path_buf(), args.exclude.clone())];
     let exclude_options = walk::ExcludeOptions {
         force: args.force_exclude,
         defaults: !args.no_default_excludes && config.default_excludes.unwrap_or(true),
     };
-    let filters = walk::Filters::new(&excludes, &args.include, namer.root(), exclude_options)?;
+    let filters =
+        walk::Filters::new(&excludes, &args.include, namer.root(), exclude_options).context("--exclude / --include")?;
     let mut walked = walk::walk(&paths, &filters, 2);
     let changed = match &args.diff {
         Some(rev) => {
@@ -283,16 +287,23 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
         }
         None => None,
     };
-    // Each file's own configuration, where it is not the scan's (a monorepo's packages).
-    let named: HashSet<&PathBuf> = paths.iter().filter(|p| p.is_file()).collect();
-    let mut per_file = rules::PerFile::new(args, &namer, config_file.as_deref(), &config, scan_rules);
+    // Each file's configuration excludes it or not, and says what it reports (a monorepo's packages).
+    let mut per_file =
+        rules::PerFile::new(args, &namer, config_file.as_deref(), &config, scan_rules).map_err(config_named)?;
     let mut file_rules: HashMap<PathBuf, Arc<rules::Rules>> = HashMap::new();
-    walked.files.retain(|p| match per_file.for_file(p, named.contains(p)) {
-        Some(r) => {
-            file_rules.insert(p.clone(), r);
-            true
+    let named: Vec<PathBuf> = paths.iter().map(|p| paths::canonical(&paths::absolute(p, namer.cwd()))).collect();
+    walked.files.retain(|p| {
+        // The deepest argument naming it or a folder above it (`. app/x.py` names `app/x.py`,
+        // though the walk of `.` reached it first).
+        let real = paths::canonical(p);
+        let named = named.iter().filter(|n| real.starts_with(n)).max_by_key(|n| n.components().count());
+        match per_file.for_file(p, named.map(PathBuf::as_path)) {
+            Some(r) => {
+                file_rules.insert(p.clone(), r);
+                true
+            }
+            None => false,
         }
-        None => false,
     });
     let problem = |e: &walk::WalkError| Problem {
         path: if e.path.as_os_str().is_empty() { String::new() } else { namer.shown(&e.path) },
@@ -535,7 +546,9 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
         ScanFormat::Github => {
             // Annotations land on the pull request's files: name them from the repository's root.
             let from_root = |shown: &str| namer.under_root(Path::new(shown)).unwrap_or_else(|| shown.to_string());
-            report::github(&findings, &warnings, &errors, from_root)
+            let entry_from_root =
+                |shown: &str| namer.entry_under_root(Path::new(shown)).unwrap_or_else(|| shown.to_string());
+            report::github(&findings, &warnings, &errors, from_root, entry_from_root)
         }
         ScanFormat::Json => {
             let report = JsonReport {

@@ -73,6 +73,17 @@ impl Namer {
         real.strip_prefix(&self.root).ok().map(slashes)
     }
 
+    /// Like [`Namer::under_root`], for a problem's path: the entry itself, not where it leads (a
+    /// link looping to the root, `pkg/up -> ..`, is `pkg/up`, not the root's empty name).
+    pub fn entry_under_root(&self, path: &Path) -> Option<String> {
+        let abs = absolute(path, &self.cwd);
+        let real = match (abs.parent(), abs.file_name()) {
+            (Some(parent), Some(name)) => canonical(parent).join(name),
+            _ => canonical(&abs),
+        };
+        real.strip_prefix(&self.root).ok().map(slashes).filter(|s| !s.is_empty())
+    }
+
     /// The name fingerprints hash: the path under the root, or the real absolute path outside it.
     pub fn stable(&self, path: &Path) -> String {
         self.under_root(path).unwrap_or_else(|| slashes(&canonical(&absolute(path, &self.cwd))))
@@ -86,18 +97,33 @@ pub fn canonical(path: &Path) -> PathBuf {
     dunce::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
-/// Where a file about to be written ends up: its canonical name when it exists, else its
-/// folder's canonical name joined with the file name, so `b.json` and `./b.json` (or a path
-/// through a linked folder) compare equal before either is created.
+/// Where a file about to be written ends up: through its chain of links (a dangling one is
+/// created at its target), then the part that exists through the file system and the part still
+/// to be created by its text (`nosuch/../b.json` is `b.json`), so two spellings of one output
+/// compare equal before either exists.
 pub fn destination(path: &Path, cwd: &Path) -> PathBuf {
     let abs = absolute(path, cwd);
-    if abs.exists() {
-        return canonical(&abs);
+    let target = pycwe_core::atomic::link_target(&abs).unwrap_or(abs);
+    let mut out = PathBuf::new();
+    let mut exists = true;
+    for component in target.components() {
+        match component {
+            Component::ParentDir if !exists => {
+                out.pop();
+            }
+            c => {
+                out.push(c);
+                if exists {
+                    if out.symlink_metadata().is_ok() {
+                        out = canonical(&out);
+                    } else {
+                        exists = false;
+                    }
+                }
+            }
+        }
     }
-    match (abs.parent(), abs.file_name()) {
-        (Some(parent), Some(name)) => canonical(parent).join(name),
-        _ => abs,
-    }
+    out
 }
 
 /// What a URI reference's path may hold unescaped (RFC 3986 `pchar` and `/`, minus `:`, which in
@@ -149,6 +175,13 @@ mod tests {
         std::fs::create_dir(cwd.join("sub")).unwrap();
         assert_eq!(destination(Path::new("sub/../b.json"), cwd), destination(Path::new("b.json"), cwd));
         assert_ne!(destination(Path::new("sub/b.json"), cwd), destination(Path::new("b.json"), cwd));
+        assert_eq!(destination(Path::new("nosuch/../b.json"), cwd), destination(Path::new("b.json"), cwd));
+        #[cfg(unix)]
+        {
+            // A dangling link is written at its target.
+            std::os::unix::fs::symlink("b.json", cwd.join("link.json")).unwrap();
+            assert_eq!(destination(Path::new("link.json"), cwd), destination(Path::new("b.json"), cwd));
+        }
     }
 
     #[test]
@@ -184,6 +217,11 @@ mod tests {
             // `lnk/..` is `real`, whatever the text suggests.
             assert_eq!(namer.stable(Path::new("lnk/../x.py")), "real/x.py");
             assert_eq!(namer.under_root(Path::new("real/x.py")).as_deref(), Some("real/x.py"));
+            // A problem names the entry: a loop back to the root is `real/up`, not the root's "".
+            std::os::unix::fs::symlink("..", root.join("real/up")).unwrap();
+            assert_eq!(namer.under_root(Path::new("real/up")).as_deref(), Some(""));
+            assert_eq!(namer.entry_under_root(Path::new("real/up")).as_deref(), Some("real/up"));
+            assert_eq!(namer.entry_under_root(Path::new("lnk/x.py")).as_deref(), Some("real/inner/x.py"));
         }
     }
 

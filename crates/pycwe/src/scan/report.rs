@@ -153,12 +153,13 @@ pub fn summary_line(findings: &[ScanFinding], summary: &Summary) -> String {
 
 /// GitHub Actions workflow commands: one annotation per finding, at the level SARIF gives it, and
 /// one per file that could not be scanned (an error) or was scanned with a warning. `name` turns
-/// a report's path into the one the annotation carries.
+/// a finding's path into the one the annotation carries, `problem_name` a problem's.
 pub fn github(
     findings: &[ScanFinding],
     warnings: &[Problem],
     errors: &[Problem],
     name: impl Fn(&str) -> String,
+    problem_name: impl Fn(&str) -> String,
 ) -> String {
     let escape = |s: &str| s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
     let prop = |s: &str| escape(s).replace(':', "%3A").replace(',', "%2C");
@@ -179,7 +180,8 @@ pub fn github(
     }
     for (level, problems) in [("error", errors), ("warning", warnings)] {
         for p in problems {
-            let file = if p.path.is_empty() { String::new() } else { format!(",file={}", prop(&name(&p.path))) };
+            let file =
+                if p.path.is_empty() { String::new() } else { format!(",file={}", prop(&problem_name(&p.path))) };
             let _ = writeln!(out, "::{level} title=pycwe{file}::{}", escape(&p.message));
         }
     }

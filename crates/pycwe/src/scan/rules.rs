@@ -19,7 +19,14 @@ use crate::args::ScanArgs;
 
 /// `key`: where the list was written (`--select`, or `select` in a configuration), for the error.
 fn parse_cwes(list: &[String], key: &str) -> anyhow::Result<BTreeSet<CweId>> {
-    list.iter().map(|s| parse_and_lookup(s).map(|e| e.id).map_err(|e| anyhow::anyhow!("{key}: {e}"))).collect()
+    list.iter()
+        .map(|s| {
+            if s.trim().is_empty() {
+                anyhow::bail!("{key}: an empty CWE id in the list (a stray comma?)");
+            }
+            parse_and_lookup(s).map(|e| e.id).map_err(|e| anyhow::anyhow!("{key}: {e}"))
+        })
+        .collect()
 }
 
 /// The CWEs one configuration reports, with the command line applied.
@@ -56,10 +63,11 @@ impl Rules {
 /// A configuration's own mistake (a misspelt CWE id), kept apart from the command line's.
 pub type ConfigError = Option<anyhow::Error>;
 
-/// A configuration below the scan's, as it applies to its files.
-struct Nested {
+/// A configuration as it applies to its files.
+struct Applied {
     rules: Arc<Rules>,
-    excludes: Filters,
+    /// `None`: it excludes nothing.
+    excludes: Option<Filters>,
 }
 
 /// Rules per file, each configuration read once.
@@ -69,66 +77,87 @@ pub struct PerFile<'a> {
     /// The scan's own configuration file (as [`super::config::find`] names it) and what it holds.
     scan_file: Option<PathBuf>,
     scan_config: Config,
-    scan_rules: Arc<Rules>,
+    /// For files under the scan's configuration, or under none.
+    scan: Applied,
     resolver: Option<Resolver>,
-    /// `None`: the file could not be used; its files keep the scan's rules.
-    nested: HashMap<PathBuf, Option<Nested>>,
+    /// Other configurations by file; `None`: it could not be used, so its files keep the scan's.
+    nested: HashMap<PathBuf, Option<Applied>>,
     /// Configuration files and what is wrong with them, for the report.
     pub warnings: Vec<(PathBuf, String)>,
     pub errors: Vec<(PathBuf, String)>,
 }
 
+/// A configuration's excludes, matched from its folder, or from the project root where the
+/// configuration sits above it (the folders above a project are never its to exclude).
+fn excludes_of(from: &Path, config: &Config, project_root: &Path) -> anyhow::Result<Option<Filters>> {
+    if config.exclude.is_empty() {
+        return Ok(None);
+    }
+    let dir = from.parent().unwrap_or(Path::new("/"));
+    let floor = if project_root.starts_with(dir) { project_root } else { dir };
+    let options = ExcludeOptions { force: false, defaults: false };
+    Filters::new(&[(dir.to_path_buf(), config.exclude.clone())], &[], floor, options).map(Some)
+}
+
 impl<'a> PerFile<'a> {
-    /// `scan_file`: the configuration the scan's settings came from; nothing nested is read when
-    /// the scan is `--isolated`.
+    /// `scan_file`: the configuration the scan's settings came from; nothing else is read when the
+    /// scan is `--isolated`. An error is in the scan's configuration (a bad glob).
     pub fn new(
         args: &'a ScanArgs,
         namer: &'a Namer,
         scan_file: Option<&Path>,
         scan_config: &Config,
         scan_rules: Rules,
-    ) -> Self {
-        PerFile {
+    ) -> anyhow::Result<Self> {
+        let excludes = match scan_file {
+            Some(file) => excludes_of(file, scan_config, namer.root())?,
+            None => None,
+        };
+        Ok(PerFile {
             args,
             namer,
             scan_file: scan_file.map(Path::to_path_buf),
             scan_config: scan_config.clone(),
-            scan_rules: Arc::new(scan_rules),
+            scan: Applied { rules: Arc::new(scan_rules), excludes },
             resolver: (!args.isolated).then(Resolver::default),
             nested: HashMap::new(),
             warnings: Vec::new(),
             errors: Vec::new(),
-        }
+        })
     }
 
-    /// The rules `file` reports under, or `None` when its own configuration excludes it (a file
-    /// named on the command line only with `--force-exclude`, as for the scan's excludes).
-    pub fn for_file(&mut self, file: &Path, named: bool) -> Option<Arc<Rules>> {
-        let Some(resolver) = self.resolver.as_mut() else { return Some(self.scan_rules.clone()) };
-        let Some((from, read)) = resolver.for_file(file) else { return Some(self.scan_rules.clone()) };
+    /// The rules `file` reports under, or `None` when its configuration excludes it. `named`: the
+    /// path on the command line it was reached through (the file itself, or a folder above it;
+    /// canonical):
+    /// that path and the folders above it are excluded only with `--force-exclude`, as for
+    /// `--exclude`.
+    pub fn for_file(&mut self, file: &Path, named: Option<&Path>) -> Option<Arc<Rules>> {
+        let below = if self.args.force_exclude { None } else { named };
+        let applied = self.applied(file);
+        let excluded = applied.excludes.as_ref().is_some_and(|e| e.excludes_below_root(file, below));
+        (!excluded).then(|| applied.rules.clone())
+    }
+
+    fn applied(&mut self, file: &Path) -> &Applied {
+        let Some(resolver) = self.resolver.as_mut() else { return &self.scan };
+        let Some((from, read)) = resolver.for_file(file) else { return &self.scan };
         if self.scan_file.as_deref() == Some(from) {
-            return Some(self.scan_rules.clone());
+            return &self.scan;
         }
-        let from = from.to_path_buf();
+        let (from, read) = (from.to_path_buf(), read.clone());
         if !self.nested.contains_key(&from) {
-            let read = read.clone();
             let nested = match read {
                 Ok(config) => self.nested_config(&from, &config),
                 Err(e) => {
-                    self.errors
-                        .push((from.clone(), format!("{e}; its files were scanned under {}", self.scan_named())));
+                    let e = e.trim_end();
+                    let note = format!("not used (its files were scanned under {}): {e}", self.scan_named());
+                    self.errors.push((from.clone(), note));
                     None
                 }
             };
             self.nested.insert(from.clone(), nested);
         }
-        match self.nested.get(&from).expect("inserted above") {
-            None => Some(self.scan_rules.clone()),
-            Some(nested) => {
-                let excluded = (!named || self.args.force_exclude) && nested.excludes.excludes_below_root(file);
-                (!excluded).then(|| nested.rules.clone())
-            }
-        }
+        self.nested.get(&from).expect("inserted above").as_ref().unwrap_or(&self.scan)
     }
 
     fn scan_named(&self) -> String {
@@ -138,22 +167,26 @@ impl<'a> PerFile<'a> {
         }
     }
 
-    fn nested_config(&mut self, from: &Path, config: &Config) -> Option<Nested> {
+    fn nested_config(&mut self, from: &Path, config: &Config) -> Option<Applied> {
         let dir = from.parent().unwrap_or(Path::new("/"));
-        let problem = |e: anyhow::Error| format!("{e:#}; its files were scanned under ");
-        let rules = match Rules::new(self.args, config) {
-            Ok((rules, None)) => rules,
-            Ok((_, Some(e))) | Err(e) => {
-                self.errors.push((from.to_path_buf(), problem(e) + &self.scan_named()));
-                return None;
-            }
+        let unused = |this: &Self, e: &dyn std::fmt::Display| {
+            format!("not used (its files were scanned under {}): {e}", this.scan_named())
         };
-        let options = ExcludeOptions { force: false, defaults: false };
-        // Rooted at its own folder: a nested configuration's globs never reach above it.
-        let excludes = match Filters::new(&[(dir.to_path_buf(), config.exclude.clone())], &[], dir, options) {
-            Ok(f) => f,
+        let checked = Rules::new(self.args, config).and_then(|(rules, error)| match error {
+            Some(e) => Err(e),
+            None => Ok(rules),
+        });
+        let checked = checked.and_then(|rules| {
+            if let Some(t) = config.min_confidence.filter(|t| !(0.0..=1.0).contains(t)) {
+                anyhow::bail!("min-confidence = {t}: a confidence is between 0 and 1");
+            }
+            Ok((rules, excludes_of(from, config, self.namer.root())?))
+        });
+        let (rules, excludes) = match checked {
+            Ok(ok) => ok,
             Err(e) => {
-                self.errors.push((from.to_path_buf(), problem(e) + &self.scan_named()));
+                let note = unused(self, &format!("{e:#}"));
+                self.errors.push((from.to_path_buf(), note));
                 return None;
             }
         };
@@ -172,7 +205,7 @@ impl<'a> PerFile<'a> {
                 ),
             ));
         }
-        Some(Nested { rules: Arc::new(rules), excludes })
+        Some(Applied { rules: Arc::new(rules), excludes })
     }
 
     /// The whole-scan keys `nested` sets otherwise than the scan's configuration, where no flag
@@ -257,30 +290,49 @@ mod tests {
     fn each_package_reports_under_its_own_configuration_whatever_the_scan_was_given_first() {
         let dir = tempfile::tempdir().unwrap();
         let root = &super::super::paths::canonical(dir.path());
-        std::fs::write(root.join("pyproject.toml"), "[tool.pycwe]\nselect = [\"CWE-89\"]\n").unwrap();
-        for sub in ["api/migrations", "cli", "broken"] {
+        let root_toml = "[tool.pycwe]\nselect = [\"CWE-89\"]\nexclude = [\"cli/gen_*.py\", \"tools/gen_*.py\"]\n";
+        std::fs::write(root.join("pyproject.toml"), root_toml).unwrap();
+        for sub in ["api/migrations", "cli", "broken", "tools"] {
             std::fs::create_dir_all(root.join(sub)).unwrap();
         }
         std::fs::write(
             root.join("api/pycwe.toml"),
-            "ignore = [\"CWE-89\"]\nexclude = [\"migrations\"]\nmin-confidence = 0.9\n",
+            "ignore = [\"CWE-89\"]\nexclude = [\"migrations\", \"../cli\"]\nmin-confidence = 0.9\n",
         )
         .unwrap();
         std::fs::write(root.join("broken/pycwe.toml"), "select = [\"CWE-99999\"]\n").unwrap();
+        // cli has a configuration of its own, so the root's `cli/gen_*.py` is not its.
+        std::fs::write(root.join("cli/pycwe.toml"), "").unwrap();
         let args = scan_args(&[]);
-        let scan_config = Config { select: vec!["CWE-89".into()], ..Config::default() };
+        let scan_config = Config {
+            select: vec!["CWE-89".into()],
+            exclude: vec!["cli/gen_*.py".into(), "tools/gen_*.py".into()],
+            ..Config::default()
+        };
         let scan_rules = Rules::new(&args, &scan_config).unwrap().0;
         let namer = Namer::at(root);
         let mut per_file =
-            PerFile::new(&args, &namer, Some(&root.join("pyproject.toml")), &scan_config, scan_rules.clone());
+            PerFile::new(&args, &namer, Some(&root.join("pyproject.toml")), &scan_config, scan_rules.clone()).unwrap();
 
-        assert_eq!(*per_file.for_file(&root.join("cli/main.py"), false).unwrap(), scan_rules);
-        let api = per_file.for_file(&root.join("api/views.py"), false).unwrap();
+        // Each file answers to its nearest configuration: api's `../cli` reaches no sibling, the
+        // root's exclude reaches tools (its own) but not cli (which has a configuration).
+        assert_eq!(per_file.for_file(&root.join("cli/main.py"), None).unwrap().select, BTreeSet::new());
+        assert!(per_file.for_file(&root.join("cli/gen_x.py"), None).is_some());
+        assert!(per_file.for_file(&root.join("tools/gen_x.py"), None).is_none());
+        assert_eq!(*per_file.for_file(&root.join("tools/run.py"), None).unwrap(), scan_rules);
+        // A named folder is not excluded by its own name or those above it; what is below still is.
+        assert!(per_file.for_file(&root.join("api/migrations/0001.py"), Some(&root.join("api/migrations"))).is_some());
+        assert!(per_file.for_file(&root.join("api/migrations/0001.py"), Some(&root.join("api"))).is_none());
+        let api = per_file.for_file(&root.join("api/views.py"), None).unwrap();
         assert_eq!(api.ignore, cwes(&["CWE-89"]));
-        assert!(per_file.for_file(&root.join("api/migrations/0001.py"), false).is_none());
+        assert!(per_file.for_file(&root.join("api/migrations/0001.py"), None).is_none());
         // Named, it is scanned unless forced, as the scan's own excludes behave.
-        assert!(per_file.for_file(&root.join("api/migrations/0001.py"), true).is_some());
-        assert_eq!(*per_file.for_file(&root.join("broken/x.py"), false).unwrap(), scan_rules);
+        assert!(
+            per_file
+                .for_file(&root.join("api/migrations/0001.py"), Some(&root.join("api/migrations/0001.py")))
+                .is_some()
+        );
+        assert_eq!(*per_file.for_file(&root.join("broken/x.py"), None).unwrap(), scan_rules);
         assert_eq!(per_file.warnings.len(), 1, "{:?}", per_file.warnings);
         assert_eq!(
             per_file.warnings[0].1,
@@ -290,10 +342,19 @@ mod tests {
         assert!(per_file.errors[0].1.contains("CWE-99999"), "{:?}", per_file.errors);
 
         let forced = scan_args(&["--force-exclude", "--isolated"]);
-        let mut isolated = PerFile::new(&forced, &namer, None, &Config::default(), scan_rules.clone());
-        assert_eq!(*isolated.for_file(&root.join("api/migrations/0001.py"), true).unwrap(), scan_rules);
+        let mut isolated = PerFile::new(&forced, &namer, None, &Config::default(), scan_rules.clone()).unwrap();
+        assert_eq!(
+            *isolated
+                .for_file(&root.join("api/migrations/0001.py"), Some(&root.join("api/migrations/0001.py")))
+                .unwrap(),
+            scan_rules
+        );
         let forced = scan_args(&["--force-exclude"]);
-        let mut per_file = PerFile::new(&forced, &namer, None, &Config::default(), scan_rules);
-        assert!(per_file.for_file(&root.join("api/migrations/0001.py"), true).is_none());
+        let mut per_file = PerFile::new(&forced, &namer, None, &Config::default(), scan_rules).unwrap();
+        assert!(
+            per_file
+                .for_file(&root.join("api/migrations/0001.py"), Some(&root.join("api/migrations/0001.py")))
+                .is_none()
+        );
     }
 }

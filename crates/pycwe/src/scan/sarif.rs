@@ -26,8 +26,10 @@ pub struct Invocation<'a> {
 }
 
 /// A file's location: under the project root as `%SRCROOT%`-relative, else an absolute `file://` URI.
-fn artifact(namer: &Namer, path: &str) -> sarif::ArtifactLocation {
-    match namer.under_root(Path::new(path)) {
+/// `relative`: the path under the root, as the caller names it (a finding's file, or a
+/// problem's entry), or `None` outside the root.
+fn artifact(namer: &Namer, path: &str, relative: Option<String>) -> sarif::ArtifactLocation {
+    match relative {
         Some(relative) => sarif::ArtifactLocation::builder().uri(uri_path(&relative)).uri_base_id(SRCROOT).build(),
         None => {
             let abs = canonical(&absolute(Path::new(path), namer.cwd()));
@@ -41,7 +43,9 @@ fn notification(namer: &Namer, problem: &Problem, level: &str) -> sarif::Notific
     let message = if problem.path.is_empty() {
         problem.message.clone()
     } else {
-        format!("{}: {}", problem.path, problem.message)
+        // Named as the location's uri names it: from the project root, wherever the scan ran.
+        let path = namer.entry_under_root(Path::new(&problem.path)).unwrap_or_else(|| problem.path.clone());
+        format!("{path}: {}", problem.message)
     };
     let builder = sarif::Notification::builder().message(sarif::Message::builder().text(message).build());
     let builder = builder.level(serde_json::json!(level));
@@ -49,7 +53,11 @@ fn notification(namer: &Namer, problem: &Problem, level: &str) -> sarif::Notific
         return builder.build();
     }
     let location = sarif::Location::builder()
-        .physical_location(sarif::PhysicalLocation::builder().artifact_location(artifact(namer, &problem.path)).build())
+        .physical_location(
+            sarif::PhysicalLocation::builder()
+                .artifact_location(artifact(namer, &problem.path, namer.entry_under_root(Path::new(&problem.path))))
+                .build(),
+        )
         .build();
     builder.locations(vec![location]).build()
 }
@@ -116,7 +124,7 @@ pub fn render(findings: &[ScanFinding], tool: &ToolInfo, invocation: &Invocation
             let location = sarif::Location::builder()
                 .physical_location(
                     sarif::PhysicalLocation::builder()
-                        .artifact_location(artifact(namer, &f.path))
+                        .artifact_location(artifact(namer, &f.path, namer.under_root(Path::new(&f.path))))
                         .region(
                             sarif::Region::builder()
                                 .start_line(f.line as i64)
@@ -284,7 +292,10 @@ mod tests {
         insta::assert_snapshot!("text", crate::output::plain(&super::super::report::text(&findings, &summary)));
         let errors =
             [super::super::report::Problem { path: "blob.py".into(), message: "looks like a binary file".into() }];
-        insta::assert_snapshot!("github", super::super::report::github(&findings, &[], &errors, str::to_string));
+        insta::assert_snapshot!(
+            "github",
+            super::super::report::github(&findings, &[], &errors, str::to_string, str::to_string)
+        );
         let namer = Namer::at(Path::new("/repo"));
         let mut log = render(&findings[..1], &tool(), &clean_run(&namer));
         // The rule list is the catalog's; the snapshot keeps one rule to stay readable.

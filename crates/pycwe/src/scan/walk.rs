@@ -166,30 +166,40 @@ impl Filters {
     }
 
     /// `relative`: from the scanned folder (for a named file, from the current directory, else
-    /// its name alone); `absolute`: canonical.
-    fn excluded(&self, relative: &Path, absolute: &Path) -> bool {
-        // The path or a folder it is in (scanning `build` itself still skips `build/c.py`), below
-        // both the globs' folder and the project root.
+    /// its name alone); `absolute`: canonical; `below`: a named folder the path was reached
+    /// through, which, with its own folders above, no anchored glob matches (`pycwe scan build`
+    /// scans `build/c.py`; only `--force-exclude` weighs the named path itself, before the walk).
+    fn excluded(&self, relative: &Path, absolute: &Path, below: Option<&Path>) -> bool {
+        // The path or a folder it is in, below the globs' folder, the project root and `below`.
         let anchored_match = |a: &Anchored| {
             let floor = if a.base.starts_with(&self.root) { &a.base } else { &self.root };
+            let floor = match below {
+                Some(b) if b.starts_with(floor) => b,
+                _ => floor,
+            };
             (absolute.ancestors())
-                .take_while(|p| p != floor && p.starts_with(floor))
+                .take_while(|p| *p != floor && p.starts_with(floor))
                 .filter_map(|p| p.strip_prefix(&a.base).ok())
                 .any(|r| a.globs.is_match(r))
         };
         self.exclude.is_match(relative)
             || relative.components().any(|c| self.exclude.is_match(c.as_os_str()))
-            || absolute.ancestors().any(|p| self.absolute.is_match(p))
+            || absolute.ancestors().take_while(|p| below.is_none_or(|b| *p != b)).any(|p| self.absolute.is_match(p))
             || self.anchored.iter().any(anchored_match)
     }
 
-    /// Whether a file found below the root is excluded, read from the root (a nested
-    /// configuration's globs, rooted at its folder).
-    pub fn excludes_below_root(&self, file: &Path) -> bool {
+    /// Whether a file found below the root is excluded, read from the root, or from `below` (the
+    /// named path it was reached through) where that is deeper: a configuration's globs, rooted
+    /// at its folder.
+    pub fn excludes_below_root(&self, file: &Path, below: Option<&Path>) -> bool {
         let real = canonical(file);
+        let floor = match below {
+            Some(b) if b.starts_with(&self.root) => b,
+            _ => &self.root,
+        };
         // Reached through a link from elsewhere: the folders above the root are not its to judge.
-        let Ok(relative) = real.strip_prefix(&self.root) else { return false };
-        self.excluded(relative, &real)
+        let Ok(relative) = real.strip_prefix(floor) else { return false };
+        self.excluded(relative, &real, Some(floor))
     }
 
     /// A named path as excludes read it: from the project root, else from the current directory,
@@ -273,7 +283,7 @@ pub fn walk(roots: &[PathBuf], filters: &Filters, threads: usize) -> Walked {
         // A named file or folder is excluded only when forced, as in ruff.
         if filters.force_exclude
             && absolute.exists()
-            && filters.excluded(&filters.named(&absolute, &cwd_real), &absolute)
+            && filters.excluded(&filters.named(&absolute, &cwd_real), &absolute, None)
         {
             continue;
         }
@@ -296,6 +306,7 @@ pub fn walk(roots: &[PathBuf], filters: &Filters, threads: usize) -> Walked {
             .require_git(false)
             .build_parallel();
         let root_abs = canonical(&super::paths::absolute(root, &cwd));
+        let before = out.lock().expect("not poisoned").files.len();
         walker.run(|| {
             let (out, root_abs) = (&out, &root_abs);
             Box::new(move |entry| {
@@ -316,7 +327,9 @@ pub fn walk(roots: &[PathBuf], filters: &Filters, threads: usize) -> Walked {
                     Ok(entry) => {
                         let path = entry.path();
                         let relative = path.strip_prefix(root).unwrap_or(path);
-                        if !relative.as_os_str().is_empty() && filters.excluded(relative, &root_abs.join(relative)) {
+                        if !relative.as_os_str().is_empty()
+                            && filters.excluded(relative, &root_abs.join(relative), Some(root_abs))
+                        {
                             return if entry.file_type().is_some_and(|t| t.is_dir()) {
                                 ignore::WalkState::Skip
                             } else {
@@ -337,6 +350,13 @@ pub fn walk(roots: &[PathBuf], filters: &Filters, threads: usize) -> Walked {
                 ignore::WalkState::Continue
             })
         });
+        let mut out = out.lock().expect("not poisoned");
+        if out.files.len() == before {
+            // `pycwe scan tests --exclude tests` scans what is below `tests`; a folder that still
+            // gives nothing deserves a word rather than a silent "0 files" (ruff warns too).
+            let message = "no Python files found here (none, or all excluded or ignored)".to_string();
+            out.warnings.push(WalkError { path: root.clone(), message });
+        }
     }
     let mut walked = out.into_inner().expect("not poisoned");
     walked.files.sort();
@@ -422,7 +442,17 @@ mod tests {
         };
         assert_eq!(names(walk(&[root.to_path_buf()], &filters, 2)), ["a.py", "sub/keep.py"]);
         assert_eq!(names(walk(&[root.join("sub")], &filters, 2)), ["sub/keep.py"], "scanning `sub` itself");
-        assert_eq!(names(walk(&[root.join("build")], &filters, 2)), Vec::<String>::new());
+        // A named folder is scanned whole unless forced, as a named file is (ruff's `--force-exclude`).
+        assert_eq!(names(walk(&[root.join("build")], &filters, 2)), ["build/c.py"]);
+        let forced_build = ExcludeOptions { force: true, defaults: true };
+        let filters_forced = Filters::new(&[(root.to_path_buf(), globs.clone())], &[], root, forced_build).unwrap();
+        assert_eq!(names(walk(&[root.join("build")], &filters_forced, 2)), Vec::<String>::new());
+        // A named folder that gives nothing says so (forced away, it is silent, as a named file).
+        std::fs::create_dir_all(root.join("empty")).unwrap();
+        let walked = walk(&[root.join("empty")], &filters, 2);
+        assert_eq!(walked.warnings.len(), 1, "{:?}", walked.warnings);
+        assert!(walked.warnings[0].message.starts_with("no Python files found here"));
+        assert!(walk(&[root.join("build")], &filters_forced, 2).warnings.is_empty());
         let by_absolute_path = vec![root.join("sub/keep.py").display().to_string()];
         let filters =
             Filters::new(&[(root.to_path_buf(), by_absolute_path)], &[], root, ExcludeOptions::default()).unwrap();
