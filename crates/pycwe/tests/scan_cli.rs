@@ -134,6 +134,17 @@ fn a_dry_run_counts_what_the_model_would_judge_without_loading_it_or_touching_th
     };
     assert_eq!((files(&["."]), files(&["--no-default-excludes", "."])), (Some(2), Some(3)));
     std::fs::remove_dir_all(dir.path().join(".venv")).unwrap();
+    // A folder the configuration excludes is never entered: nothing in it is read, not even a
+    // broken configuration of its own.
+    std::fs::create_dir_all(dir.path().join("vendor/lib")).unwrap();
+    std::fs::write(dir.path().join("vendor/lib/pycwe.toml"), "selct = []\n").unwrap();
+    std::fs::write(dir.path().join("vendor/lib/v.py"), "x = 1\n").unwrap();
+    std::fs::write(dir.path().join("pycwe.toml"), "exclude = [\"vendor\"]\n").unwrap();
+    let dry = pycwe(&["scan", "--dry-run", "--output-format", "json", "."], dir.path());
+    assert_eq!(dry.status.code(), Some(0), "{}", String::from_utf8_lossy(&dry.stderr));
+    assert_eq!(json(&dry)["files"].as_u64(), Some(2));
+    std::fs::remove_dir_all(dir.path().join("vendor")).unwrap();
+    std::fs::remove_file(dir.path().join("pycwe.toml")).unwrap();
 
     // After a real scan, the dry run sees every unit answered from the cache.
     let real = pycwe(&["scan", "--exit-zero", "--output-format", "json", "."], dir.path());

@@ -267,7 +267,14 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
     };
     let filters =
         walk::Filters::new(&excludes, &args.include, namer.root(), exclude_options).context("--exclude / --include")?;
-    let mut walked = walk::walk(&paths, &filters, 2);
+    // Each file's configuration excludes it or not, and says what it reports (a monorepo's
+    // packages); asked during the walk too, so an excluded folder is never entered.
+    let per_file = std::sync::Mutex::new(
+        rules::PerFile::new(args, &namer, config_file.as_deref(), &config, scan_rules).map_err(config_named)?,
+    );
+    let excluded_by_config =
+        |entry: &Path, root: &Path| per_file.lock().expect("not poisoned").for_file(entry, Some(root)).is_none();
+    let mut walked = walk::walk_with(&paths, &filters, 2, &excluded_by_config);
     let changed = match &args.diff {
         Some(rev) => {
             let dir = if paths[0].is_dir() {
@@ -287,9 +294,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
         }
         None => None,
     };
-    // Each file's configuration excludes it or not, and says what it reports (a monorepo's packages).
-    let mut per_file =
-        rules::PerFile::new(args, &namer, config_file.as_deref(), &config, scan_rules).map_err(config_named)?;
+    let mut per_file = per_file.into_inner().expect("not poisoned");
     let mut file_rules: HashMap<PathBuf, Arc<rules::Rules>> = HashMap::new();
     let named: Vec<PathBuf> = paths.iter().map(|p| paths::canonical(&paths::absolute(p, namer.cwd()))).collect();
     walked.files.retain(|p| {

@@ -274,7 +274,19 @@ fn has_python_shebang(path: &Path) -> bool {
 
 /// Walks `roots` (files or directories). Files named directly are scanned unless `force_exclude`
 /// and an exclude matches them.
+#[cfg(test)]
 pub fn walk(roots: &[PathBuf], filters: &Filters, threads: usize) -> Walked {
+    walk_with(roots, filters, threads, &|_, _| false)
+}
+
+/// [`walk`], also skipping what `excluded(entry, named_root)` says to (each entry's own
+/// configuration's excludes): a folder it names is never entered, so nothing in it is read.
+pub fn walk_with(
+    roots: &[PathBuf],
+    filters: &Filters,
+    threads: usize,
+    excluded: &(dyn Fn(&Path, &Path) -> bool + Sync),
+) -> Walked {
     let out = Mutex::new(Walked::default());
     let cwd = std::env::current_dir().unwrap_or_default();
     let cwd_real = canonical(&cwd);
@@ -328,7 +340,8 @@ pub fn walk(roots: &[PathBuf], filters: &Filters, threads: usize) -> Walked {
                         let path = entry.path();
                         let relative = path.strip_prefix(root).unwrap_or(path);
                         if !relative.as_os_str().is_empty()
-                            && filters.excluded(relative, &root_abs.join(relative), Some(root_abs))
+                            && (filters.excluded(relative, &root_abs.join(relative), Some(root_abs))
+                                || excluded(path, root_abs))
                         {
                             return if entry.file_type().is_some_and(|t| t.is_dir()) {
                                 ignore::WalkState::Skip
