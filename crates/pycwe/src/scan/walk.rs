@@ -293,9 +293,10 @@ pub fn walk_with(
     for root in roots {
         let absolute = canonical(&super::paths::absolute(root, &cwd));
         // A named file or folder is excluded only when forced, as in ruff.
+        // A configuration weighs it as it would any entry (forced, its own name counts).
         if filters.force_exclude
             && absolute.exists()
-            && filters.excluded(&filters.named(&absolute, &cwd_real), &absolute, None)
+            && (filters.excluded(&filters.named(&absolute, &cwd_real), &absolute, None) || excluded(root, &absolute))
         {
             continue;
         }
