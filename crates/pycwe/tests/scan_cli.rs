@@ -405,3 +405,44 @@ fn each_package_of_a_monorepo_reports_under_its_own_configuration_in_any_argumen
         assert_eq!(warned, order[0] == "api", "{order:?}: {stderr}");
     }
 }
+
+#[test]
+fn a_parent_configurations_excludes_hold_in_any_argument_order_for_walked_and_named_files() {
+    ensure_model();
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("repo");
+    // No git: the project root must not come from whichever path is first.
+    for (path, text) in [
+        ("pycwe.toml", "exclude = [\"gen\", \"vendor\", \"lib\"]\n"),
+        ("app.py", "x = 1\n"),
+        ("cli/pycwe.toml", ""),
+        ("cli/main.py", "x = 1\n"),
+        ("gen/g.py", "x = 1\n"),
+        // Never read: its folder is excluded by the configuration above it.
+        ("vendor/pycwe.toml", "bad = [\n"),
+        ("vendor/v.py", "x = 1\n"),
+    ] {
+        std::fs::create_dir_all(root.join(path).parent().unwrap()).unwrap();
+        std::fs::write(root.join(path), text).unwrap();
+    }
+    std::fs::create_dir_all(dir.path().join("shared")).unwrap();
+    std::fs::write(dir.path().join("shared/s.py"), "x = 1\n").unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink("../shared", root.join("lib")).unwrap();
+    let files = |args: &[&str]| {
+        let mut all = vec!["scan", "--dry-run", "--output-format", "json"];
+        all.extend_from_slice(args);
+        let out = pycwe(&all, &root);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        json(&out)["files"].as_u64().unwrap()
+    };
+    // app.py and cli/main.py, whatever comes first; a linked `lib` is excluded by its name.
+    assert_eq!((files(&[".", "cli"]), files(&["cli", "."])), (2, 2));
+    let mut named = ["cli/main.py", "gen/g.py", "vendor/v.py", "app.py"];
+    let forced = |named: &[&str]| files(&[&["--force-exclude"], named].concat());
+    assert_eq!(forced(&named), 2, "the pre-commit form, {named:?}");
+    named.reverse();
+    assert_eq!(forced(&named), 2, "the pre-commit form, {named:?}");
+    // Named without --force-exclude, a file is scanned: the excludes are for what a walk finds.
+    assert_eq!(files(&["cli", "gen/g.py"]), 2);
+}

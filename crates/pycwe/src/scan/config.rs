@@ -59,10 +59,11 @@ fn in_dir(d: &Path) -> anyhow::Result<Option<(Config, PathBuf)>> {
     Ok(None)
 }
 
-/// Read through the file system: `../proj/a.py` is looked up from `proj`, not from the folder the
-/// text passes through.
+/// As the name reads ([`super::paths::lexical`]): `../proj/a.py` is looked up from `proj`, and a
+/// linked package from the folder the link is in, as ruff finds them.
 fn absolute(start: &Path) -> PathBuf {
-    super::paths::canonical(&std::path::absolute(start).unwrap_or_else(|_| start.to_path_buf()))
+    let cwd = std::env::current_dir().unwrap_or_default();
+    super::paths::lexical(start, &cwd)
 }
 
 /// The nearest configuration at or above `start`, with the file it came from.

@@ -202,22 +202,33 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
         }
         pycwe_core::atomic::check_writable(out).map_err(|e| anyhow::anyhow!("{flag} {}: {e}", out.display()))?;
     }
-    if let (Some(report), Some(baseline)) = (&args.output, &args.write_baseline)
-        && let target = paths::destination(report, &cwd)
-        && target == paths::destination(baseline, &cwd)
-        // `/dev/null` twice is harmless: only a file would lose the baseline.
-        && !std::fs::metadata(&target).is_ok_and(|m| !m.is_file())
-    {
-        anyhow::bail!(
-            "--output and --write-baseline both name {}: the report would overwrite the baseline",
-            report.display()
-        );
+    for (flag, baseline) in [("--write-baseline", &args.write_baseline), ("--baseline", &args.baseline)] {
+        if let (Some(report), Some(baseline)) = (&args.output, baseline)
+            && let target = paths::destination(report, &cwd)
+            && target == paths::destination(baseline, &cwd)
+            // `/dev/null` twice is harmless: only a file would lose the baseline.
+            && !std::fs::metadata(&target).is_ok_and(|m| !m.is_file())
+        {
+            anyhow::bail!(
+                "--output and {flag} both name {}: the report would overwrite the baseline",
+                report.display()
+            );
+        }
     }
     if args.dry_run && matches!(args.output_format, ScanFormat::Sarif | ScanFormat::Github) {
         anyhow::bail!("--dry-run prints text or json (it finds nothing to put in a {:?} report)", args.output_format);
     }
     let paths: Vec<PathBuf> = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
-    let config = if args.isolated { None } else { config::find(&paths[0])? };
+    // The scan's own settings (model, decision) come from the current directory's configuration, as
+    // ruff takes its global ones, so no argument order changes them; else from the first path's.
+    let config = if args.isolated {
+        None
+    } else {
+        match config::find(&cwd)? {
+            Some(found) => Some(found),
+            None => config::find(&paths[0])?,
+        }
+    };
     let (config, config_dir, config_file) = match config {
         Some((c, from)) => (c, from.parent().map(Path::to_path_buf), Some(from)),
         None => (config::Config::default(), None, None),
@@ -273,7 +284,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
         rules::PerFile::new(args, &namer, config_file.as_deref(), &config, scan_rules).map_err(config_named)?,
     );
     let excluded_by_config =
-        |entry: &Path, root: &Path| per_file.lock().expect("not poisoned").for_file(entry, Some(root)).is_none();
+        |entry: &Path, root: &Path| per_file.lock().expect("not poisoned").excludes(entry, Some(root));
     let mut walked = walk::walk_with(&paths, &filters, 2, &excluded_by_config);
     let changed = match &args.diff {
         Some(rev) => {
@@ -296,12 +307,12 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
     };
     let mut per_file = per_file.into_inner().expect("not poisoned");
     let mut file_rules: HashMap<PathBuf, Arc<rules::Rules>> = HashMap::new();
-    let named: Vec<PathBuf> = paths.iter().map(|p| paths::canonical(&paths::absolute(p, namer.cwd()))).collect();
+    let named: Vec<PathBuf> = paths.iter().map(|p| paths::lexical(p, namer.cwd())).collect();
     walked.files.retain(|p| {
         // The deepest argument naming it or a folder above it (`. app/x.py` names `app/x.py`,
         // though the walk of `.` reached it first).
-        let real = paths::canonical(p);
-        let named = named.iter().filter(|n| real.starts_with(n)).max_by_key(|n| n.components().count());
+        let as_named = paths::lexical(p, namer.cwd());
+        let named = named.iter().filter(|n| as_named.starts_with(n)).max_by_key(|n| n.components().count());
         match per_file.for_file(p, named.map(PathBuf::as_path)) {
             Some(r) => {
                 file_rules.insert(p.clone(), r);

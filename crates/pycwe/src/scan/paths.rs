@@ -16,6 +16,22 @@ pub fn absolute(path: &Path, cwd: &Path) -> PathBuf {
     joined.components().filter(|c| *c != Component::CurDir).collect()
 }
 
+/// `path` made absolute against `cwd` with `.` and `..` folded by the text alone, as the name
+/// reads (ruff's normalization): what configurations and their excludes are matched on, so a
+/// linked `vendor` folder is `vendor` and `../proj/a.py` is under `proj`.
+pub fn lexical(path: &Path, cwd: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in absolute(path, cwd).components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(windows)]
 fn slashes(path: &Path) -> String {
     path.to_string_lossy().replace('\\', "/")
@@ -194,6 +210,8 @@ mod tests {
         assert_eq!(namer.shown(Path::new("lnk/../db.py")), "lnk/../db.py");
         assert_eq!(namer.shown(Path::new("/elsewhere/x.py")), "/elsewhere/x.py");
         assert_eq!(namer.shown(Path::new(".")), ".", "a problem with the current directory names it");
+        assert_eq!(lexical(Path::new("./a/../b/./c.py"), cwd), Path::new("/work/proj/b/c.py"));
+        assert_eq!(lexical(Path::new("../other/x.py"), cwd), Path::new("/work/other/x.py"));
         #[cfg(not(windows))]
         assert_eq!(namer.shown(Path::new("a\\b.py")), "a\\b.py");
     }

@@ -87,16 +87,15 @@ pub struct PerFile<'a> {
     pub errors: Vec<(PathBuf, String)>,
 }
 
-/// A configuration's excludes, matched from its folder, or from the project root where the
-/// configuration sits above it (the folders above a project are never its to exclude).
-fn excludes_of(from: &Path, config: &Config, project_root: &Path) -> anyhow::Result<Option<Filters>> {
+/// A configuration's excludes, matched from its folder (the file it was read from names it
+/// lexically, as entries are named).
+fn excludes_of(from: &Path, config: &Config) -> anyhow::Result<Option<Filters>> {
     if config.exclude.is_empty() {
         return Ok(None);
     }
     let dir = from.parent().unwrap_or(Path::new("/"));
-    let floor = if project_root.starts_with(dir) { project_root } else { dir };
     let options = ExcludeOptions { force: false, defaults: false };
-    Filters::new(&[(dir.to_path_buf(), config.exclude.clone())], &[], floor, options).map(Some)
+    Filters::new(&[(dir.to_path_buf(), config.exclude.clone())], &[], dir, options).map(Some)
 }
 
 impl<'a> PerFile<'a> {
@@ -110,7 +109,7 @@ impl<'a> PerFile<'a> {
         scan_rules: Rules,
     ) -> anyhow::Result<Self> {
         let excludes = match scan_file {
-            Some(file) => excludes_of(file, scan_config, namer.root())?,
+            Some(file) => excludes_of(file, scan_config)?,
             None => None,
         };
         Ok(PerFile {
@@ -126,16 +125,30 @@ impl<'a> PerFile<'a> {
         })
     }
 
-    /// The rules `file` reports under, or `None` when its configuration excludes it. `named`: the
-    /// path on the command line it was reached through (the file itself, or a folder above it;
-    /// canonical):
-    /// that path and the folders above it are excluded only with `--force-exclude`, as for
-    /// `--exclude`.
+    /// The rules `file` reports under, or `None` when a configuration excludes it ([`Self::excludes`]).
     pub fn for_file(&mut self, file: &Path, named: Option<&Path>) -> Option<Arc<Rules>> {
-        let below = if self.args.force_exclude { None } else { named };
-        let applied = self.applied(file);
-        let excluded = applied.excludes.as_ref().is_some_and(|e| e.excludes_below_root(file, below));
-        (!excluded).then(|| applied.rules.clone())
+        if self.excludes(file, named) {
+            return None;
+        }
+        let file = super::paths::lexical(file, self.namer.cwd());
+        Some(self.applied(&file).rules.clone())
+    }
+
+    /// Whether `entry` (a file or folder, as walked) or a folder above it is excluded, each by the
+    /// configuration governing it (the nearest one above it), asked from the top down: a folder
+    /// its parent's configuration excludes is the end of it, whatever configuration it holds
+    /// (that one is never read). `named`: the path on the command line it was reached through
+    /// (the entry itself, or a folder above it): that path and the folders above it are excluded
+    /// only with `--force-exclude`, as for `--exclude`.
+    pub fn excludes(&mut self, entry: &Path, named: Option<&Path>) -> bool {
+        let cwd = self.namer.cwd();
+        let entry = super::paths::lexical(entry, cwd);
+        let stop = if self.args.force_exclude { None } else { named.map(|n| super::paths::lexical(n, cwd)) };
+        let chain: Vec<PathBuf> = (entry.ancestors())
+            .take_while(|p| stop.as_ref().is_none_or(|s| p != s && p.starts_with(s)))
+            .map(Path::to_path_buf)
+            .collect();
+        chain.iter().rev().any(|p| self.applied(p).excludes.as_ref().is_some_and(|e| e.excludes_entry(p)))
     }
 
     fn applied(&mut self, file: &Path) -> &Applied {
@@ -149,7 +162,8 @@ impl<'a> PerFile<'a> {
             let nested = match read {
                 Ok(config) => self.nested_config(&from, &config),
                 Err(e) => {
-                    let e = e.trim_end();
+                    // The report names the file already.
+                    let e = e.strip_prefix(&format!("{}: ", from.display())).unwrap_or(&e).trim_end();
                     let note = format!("not used (its files were scanned under {}): {e}", self.scan_named());
                     self.errors.push((from.clone(), note));
                     None
@@ -180,7 +194,7 @@ impl<'a> PerFile<'a> {
             if let Some(t) = config.min_confidence.filter(|t| !(0.0..=1.0).contains(t)) {
                 anyhow::bail!("min-confidence = {t}: a confidence is between 0 and 1");
             }
-            Ok((rules, excludes_of(from, config, self.namer.root())?))
+            Ok((rules, excludes_of(from, config)?))
         });
         let (rules, excludes) = match checked {
             Ok(ok) => ok,

@@ -7,6 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use anyhow::Context;
 use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 
 use super::paths::canonical;
@@ -50,6 +51,9 @@ pub const DEFAULT_EXCLUDES: &[&str] = &[
 struct Anchored {
     base: PathBuf,
     globs: GlobSet,
+    /// Written with leading `..`s (`../other/tests`): the folder was chosen on purpose, so the
+    /// project root is no floor for it.
+    climbed: bool,
 }
 
 /// Globs matched against the path relative to the scanned folder, relative to where the globs were
@@ -115,7 +119,7 @@ fn absolute_glob_set(globs: &[String]) -> anyhow::Result<GlobSet> {
 
 /// `../tests` written in `/a/b` is `tests` from `/a`: a glob leaves its folder only by leading `..`s.
 fn climb(base: &Path, glob: &str) -> (PathBuf, String) {
-    let (mut base, mut rest) = (base.to_path_buf(), glob);
+    let (mut base, mut rest) = (base.to_path_buf(), glob.trim_start_matches("./"));
     while let Some(up) = rest.strip_prefix("../") {
         base.pop();
         rest = up.trim_start_matches("./");
@@ -124,8 +128,9 @@ fn climb(base: &Path, glob: &str) -> (PathBuf, String) {
 }
 
 impl Filters {
-    /// `excludes`: each list with the folder its globs are relative to (absolute); `root`: the
-    /// project's.
+    /// `excludes`: each list with the folder its globs are relative to; `root`: the project's (or
+    /// a configuration's folder). Both absolute, spelled as the paths they will be matched against
+    /// (canonical for the walk, lexical for a configuration's entries).
     pub fn new(
         excludes: &[(PathBuf, Vec<String>)],
         include: &[String],
@@ -137,22 +142,24 @@ impl Filters {
         let all: Vec<String> = defaults.iter().map(|g| g.to_string()).chain(users.iter().cloned()).collect();
         let mut anchored = Vec::new();
         for (base, globs) in excludes {
-            let base = canonical(base);
-            let (climbing, own): (Vec<&String>, Vec<&String>) = globs.iter().partition(|g| g.starts_with("../"));
+            let (climbing, own): (Vec<&String>, Vec<&String>) =
+                globs.iter().partition(|g| g.trim_start_matches("./").starts_with("../"));
             anchored.push(Anchored {
                 base: base.clone(),
                 globs: glob_set(&own.into_iter().cloned().collect::<Vec<_>>(), true)?,
+                climbed: false,
             });
             for g in climbing {
-                let (base, rest) = climb(&base, g);
-                anchored.push(Anchored { base, globs: glob_set(&[rest], true)? });
+                let (base, rest) = climb(base, g);
+                let globs = glob_set(std::slice::from_ref(&rest), true).with_context(|| format!("in `{g}`"))?;
+                anchored.push(Anchored { base, globs, climbed: true });
             }
         }
         Ok(Filters {
             exclude: glob_set(&all, true)?,
             absolute: absolute_glob_set(&users)?,
             anchored,
-            root: canonical(root),
+            root: root.to_path_buf(),
             include: glob_set(include, false)?,
             has_include: !include.is_empty(),
             force_exclude: options.force,
@@ -172,7 +179,7 @@ impl Filters {
     fn excluded(&self, relative: &Path, absolute: &Path, below: Option<&Path>) -> bool {
         // The path or a folder it is in, below the globs' folder, the project root and `below`.
         let anchored_match = |a: &Anchored| {
-            let floor = if a.base.starts_with(&self.root) { &a.base } else { &self.root };
+            let floor = if a.climbed || a.base.starts_with(&self.root) { &a.base } else { &self.root };
             let floor = match below {
                 Some(b) if b.starts_with(floor) => b,
                 _ => floor,
@@ -188,18 +195,22 @@ impl Filters {
             || self.anchored.iter().any(anchored_match)
     }
 
-    /// Whether a file found below the root is excluded, read from the root, or from `below` (the
-    /// named path it was reached through) where that is deeper: a configuration's globs, rooted
-    /// at its folder.
-    pub fn excludes_below_root(&self, file: &Path, below: Option<&Path>) -> bool {
-        let real = canonical(file);
-        let floor = match below {
-            Some(b) if b.starts_with(&self.root) => b,
-            _ => &self.root,
+    /// Whether `entry` itself (absolute, lexical), a file or a folder strictly below the root, is
+    /// excluded: a configuration's globs, rooted at its folder, asked of one entry at a time (the
+    /// folders above it are the business of the configurations governing them).
+    pub fn excludes_entry(&self, entry: &Path) -> bool {
+        let Ok(relative) = entry.strip_prefix(&self.root) else { return false };
+        if relative.as_os_str().is_empty() {
+            return false;
+        }
+        let anchored_match = |a: &Anchored| {
+            let floor = if a.climbed || a.base.starts_with(&self.root) { &a.base } else { &self.root };
+            entry != floor && entry.starts_with(floor) && entry.strip_prefix(&a.base).is_ok_and(|r| a.globs.is_match(r))
         };
-        // Reached through a link from elsewhere: the folders above the root are not its to judge.
-        let Ok(relative) = real.strip_prefix(floor) else { return false };
-        self.excluded(relative, &real, Some(floor))
+        self.exclude.is_match(relative)
+            || entry.file_name().is_some_and(|n| self.exclude.is_match(n))
+            || self.absolute.is_match(entry)
+            || self.anchored.iter().any(anchored_match)
     }
 
     /// A named path as excludes read it: from the project root, else from the current directory,
@@ -280,7 +291,8 @@ pub fn walk(roots: &[PathBuf], filters: &Filters, threads: usize) -> Walked {
 }
 
 /// [`walk`], also skipping what `excluded(entry, named_root)` says to (each entry's own
-/// configuration's excludes): a folder it names is never entered, so nothing in it is read.
+/// configuration's excludes; both paths as walked): a folder it names is never entered, so
+/// nothing in it is read.
 pub fn walk_with(
     roots: &[PathBuf],
     filters: &Filters,
@@ -291,12 +303,13 @@ pub fn walk_with(
     let cwd = std::env::current_dir().unwrap_or_default();
     let cwd_real = canonical(&cwd);
     for root in roots {
-        let absolute = canonical(&super::paths::absolute(root, &cwd));
+        // As the name reads (a link named `vendor` is `vendor`), `..` folded by its text.
+        let absolute = super::paths::lexical(root, &cwd);
         // A named file or folder is excluded only when forced, as in ruff.
         // A configuration weighs it as it would any entry (forced, its own name counts).
         if filters.force_exclude
             && absolute.exists()
-            && (filters.excluded(&filters.named(&absolute, &cwd_real), &absolute, None) || excluded(root, &absolute))
+            && (filters.excluded(&filters.named(&absolute, &cwd_real), &absolute, None) || excluded(root, root))
         {
             continue;
         }
@@ -342,7 +355,7 @@ pub fn walk_with(
                         let relative = path.strip_prefix(root).unwrap_or(path);
                         if !relative.as_os_str().is_empty()
                             && (filters.excluded(relative, &root_abs.join(relative), Some(root_abs))
-                                || excluded(path, root_abs))
+                                || excluded(path, root))
                         {
                             return if entry.file_type().is_some_and(|t| t.is_dir()) {
                                 ignore::WalkState::Skip
@@ -483,6 +496,15 @@ mod tests {
         let options = ExcludeOptions { force: false, defaults: false };
         let filters = Filters::new(&[(root.join("sub"), climbing)], &[], root, options).unwrap();
         assert_eq!(names(walk(&[root.to_path_buf()], &filters, 2)), ["a.py", "sub/b.py", "sub/keep.py"]);
+        // A glob that climbs out of the project on purpose is honoured there (the root is no floor).
+        let from_sub = Filters::new(&[(root.join("sub"), vec!["./../build".into()])], &[], &root.join("sub"), options);
+        assert_eq!(names(walk(&[root.to_path_buf()], &from_sub.unwrap(), 2)), ["a.py", "sub/b.py", "sub/keep.py"]);
+        // One entry at a time, for a configuration's globs: the entry itself, never the root.
+        let config = Filters::new(&[(root.to_path_buf(), vec!["sub".into(), "a.py".into()])], &[], root, options);
+        let config = config.unwrap();
+        assert!(config.excludes_entry(&root.join("sub")) && config.excludes_entry(&root.join("a.py")));
+        assert!(!config.excludes_entry(&root.join("sub/b.py")), "its folder is asked on its own");
+        assert!(!config.excludes_entry(root) && !config.excludes_entry(&root.join("..")));
     }
 
     #[test]
