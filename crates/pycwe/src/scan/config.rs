@@ -79,6 +79,15 @@ pub fn find(start: &Path) -> anyhow::Result<Option<(Config, PathBuf)>> {
     Ok(None)
 }
 
+/// The outermost folder at or above `start` holding a configuration (one that cannot be read
+/// counts: it was meant as one): without git, the project's root, so a nested package's own
+/// configuration does not move it and a baseline written at the top matches a scan run below.
+pub fn outermost_dir(start: &Path) -> Option<PathBuf> {
+    let start = absolute(start);
+    let first = if start.is_dir() { Some(start.as_path()) } else { start.parent() };
+    first?.ancestors().filter(|d| !matches!(in_dir(d), Ok(None))).last().map(Path::to_path_buf)
+}
+
 /// A configuration file as read: its settings, or why they could not be read.
 pub type Read = Result<Config, String>;
 
@@ -168,5 +177,6 @@ mod tests {
         assert_eq!(from, root.join("c/pycwe.toml"));
         assert!(read.as_ref().unwrap_err().contains("unknown field"), "{read:?}");
         assert_eq!(resolver.for_file(&root.join("a/deep/x.py")).unwrap().0, root.join("pyproject.toml"));
+        assert_eq!(outermost_dir(&root.join("b/y.py")).as_deref(), Some(root.as_path()));
     }
 }

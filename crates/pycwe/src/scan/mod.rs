@@ -219,21 +219,17 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
         anyhow::bail!("--dry-run prints text or json (it finds nothing to put in a {:?} report)", args.output_format);
     }
     let paths: Vec<PathBuf> = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
-    // The scan's own settings (model, decision) come from the current directory's configuration, as
-    // ruff takes its global ones, so no argument order changes them; else from the first path's.
-    let config = if args.isolated {
-        None
-    } else {
-        match config::find(&cwd)? {
-            Some(found) => Some(found),
-            None => config::find(&paths[0])?,
-        }
-    };
+    // The scan's own settings (model, decision) and root come from the folder holding every path
+    // named (the current directory when none), so no argument order changes them: two sibling
+    // packages with configurations of their own scan under the defaults, each with its own rules.
+    let common = paths::common_ancestor(&paths, &cwd);
+    let config = if args.isolated { None } else { config::find(&common)? };
     let (config, config_dir, config_file) = match config {
         Some((c, from)) => (c, from.parent().map(Path::to_path_buf), Some(from)),
         None => (config::Config::default(), None, None),
     };
-    let namer = paths::Namer::new(&paths[0], config_dir.as_deref(), cwd);
+    let project_dir = if args.isolated { None } else { config::outermost_dir(&common) };
+    let namer = paths::Namer::new(&common, project_dir.as_deref(), cwd);
     let model = args.model.clone().or(config.model.clone()).unwrap_or(pycwe_model::registry::DEFAULT_MODEL.into());
     let adapter_path = args
         .adapter

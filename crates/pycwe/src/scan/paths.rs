@@ -1,6 +1,6 @@
 //! How a scanned file is named in reports. People read paths relative to where they ran the scan
 //! (as ruff and Bandit print them); SARIF and fingerprints need a name that does not depend on it:
-//! the path under the project root (the enclosing git work tree, else the configuration's folder,
+//! the path under the project root (the enclosing git work tree, else the outermost configuration's folder,
 //! else the current directory), read through the file system, so GitHub places an alert on the
 //! right file and a baseline written at the root still matches a scan run from a subdirectory.
 
@@ -32,6 +32,16 @@ pub fn lexical(path: &Path, cwd: &Path) -> PathBuf {
     out
 }
 
+/// The deepest path at or above every one of `paths` (lexical): the scan's own configuration and
+/// project root are looked up from there, so no argument order changes them.
+pub fn common_ancestor(paths: &[PathBuf], cwd: &Path) -> PathBuf {
+    let mut all = paths.iter().map(|p| lexical(p, cwd));
+    let Some(first) = all.next() else { return cwd.to_path_buf() };
+    all.fold(first, |common, p| {
+        common.components().zip(p.components()).take_while(|(a, b)| a == b).map(|(a, _)| a).collect()
+    })
+}
+
 #[cfg(windows)]
 fn slashes(path: &Path) -> String {
     path.to_string_lossy().replace('\\', "/")
@@ -51,8 +61,8 @@ pub struct Namer {
 }
 
 impl Namer {
-    /// The project root of `first` (the first scanned path): the nearest folder at or above it
-    /// holding `.git`, else `config_dir`, else `cwd`.
+    /// The project root of `first` (the folder holding every scanned path): the nearest folder at
+    /// or above it holding `.git`, else `config_dir` (the outermost configuration's), else `cwd`.
     pub fn new(first: &Path, config_dir: Option<&Path>, cwd: PathBuf) -> Self {
         let start = canonical(&absolute(first, &cwd));
         let git = start.ancestors().find(|d| d.join(".git").exists()).map(Path::to_path_buf);
@@ -212,6 +222,12 @@ mod tests {
         assert_eq!(namer.shown(Path::new(".")), ".", "a problem with the current directory names it");
         assert_eq!(lexical(Path::new("./a/../b/./c.py"), cwd), Path::new("/work/proj/b/c.py"));
         assert_eq!(lexical(Path::new("../other/x.py"), cwd), Path::new("/work/other/x.py"));
+        let common = |ps: &[&str]| common_ancestor(&ps.iter().map(PathBuf::from).collect::<Vec<_>>(), cwd);
+        assert_eq!(common(&["pkg/vendor/v.py", "pkg/a.py"]), Path::new("/work/proj/pkg"));
+        assert_eq!(common(&["pkga/a.py", "pkgb/b.py"]), common(&["pkgb/b.py", "pkga/a.py"]));
+        assert_eq!(common(&["pkga/a.py", "pkgb/b.py"]), cwd);
+        assert_eq!(common(&["pkg/a.py"]), Path::new("/work/proj/pkg/a.py"));
+        assert_eq!(common(&[]), cwd);
         #[cfg(not(windows))]
         assert_eq!(namer.shown(Path::new("a\\b.py")), "a\\b.py");
     }

@@ -139,7 +139,10 @@ impl Filters {
     ) -> anyhow::Result<Self> {
         let defaults = if options.defaults { DEFAULT_EXCLUDES } else { &[] };
         let users: Vec<String> = excludes.iter().flat_map(|(_, g)| g.iter().cloned()).collect();
-        let all: Vec<String> = defaults.iter().map(|g| g.to_string()).chain(users.iter().cloned()).collect();
+        // `./gen` and `/gen` are anchored at their folder, as in `.gitignore`: never matched as a
+        // bare name at any depth.
+        let unanchored = users.iter().filter(|g| !g.starts_with("./") && !g.starts_with('/') && !g.starts_with("../"));
+        let all: Vec<String> = defaults.iter().map(|g| g.to_string()).chain(unanchored.cloned()).collect();
         let mut anchored = Vec::new();
         for (base, globs) in excludes {
             let (climbing, own): (Vec<&String>, Vec<&String>) =
@@ -499,6 +502,15 @@ mod tests {
         // A glob that climbs out of the project on purpose is honoured there (the root is no floor).
         let from_sub = Filters::new(&[(root.join("sub"), vec!["./../build".into()])], &[], &root.join("sub"), options);
         assert_eq!(names(walk(&[root.to_path_buf()], &from_sub.unwrap(), 2)), ["a.py", "sub/b.py", "sub/keep.py"]);
+        // `./build` is the top `build` only: `sub/build` is scanned.
+        std::fs::create_dir_all(root.join("sub/build")).unwrap();
+        std::fs::write(root.join("sub/build/d.py"), "x = 1\n").unwrap();
+        let anchored = Filters::new(&[(root.to_path_buf(), vec!["./build".into()])], &[], root, options).unwrap();
+        assert_eq!(
+            names(walk(&[root.to_path_buf()], &anchored, 2)),
+            ["a.py", "sub/b.py", "sub/build/d.py", "sub/keep.py"]
+        );
+        std::fs::remove_dir_all(root.join("sub/build")).unwrap();
         // One entry at a time, for a configuration's globs: the entry itself, never the root.
         let config = Filters::new(&[(root.to_path_buf(), vec!["sub".into(), "a.py".into()])], &[], root, options);
         let config = config.unwrap();
