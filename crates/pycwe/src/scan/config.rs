@@ -79,13 +79,14 @@ pub fn find(start: &Path) -> anyhow::Result<Option<(Config, PathBuf)>> {
     Ok(None)
 }
 
-/// The outermost folder at or above `start` holding a configuration (one that cannot be read
-/// counts: it was meant as one): without git, the project's root, so a nested package's own
-/// configuration does not move it and a baseline written at the top matches a scan run below.
+/// The outermost folder at or above `start` holding a readable configuration: without git, the
+/// project's root, so a nested package's own configuration does not move it and a baseline
+/// written at the top matches a scan run below. (An unreadable `pyproject.toml` far above is
+/// someone else's: it moves nothing.)
 pub fn outermost_dir(start: &Path) -> Option<PathBuf> {
     let start = absolute(start);
     let first = if start.is_dir() { Some(start.as_path()) } else { start.parent() };
-    first?.ancestors().filter(|d| !matches!(in_dir(d), Ok(None))).last().map(Path::to_path_buf)
+    first?.ancestors().filter(|d| matches!(in_dir(d), Ok(Some(_)))).last().map(Path::to_path_buf)
 }
 
 /// A configuration file as read: its settings, or why they could not be read.

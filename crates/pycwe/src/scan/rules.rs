@@ -143,9 +143,13 @@ impl<'a> PerFile<'a> {
     pub fn excludes(&mut self, entry: &Path, named: Option<&Path>) -> bool {
         let cwd = self.namer.cwd();
         let entry = super::paths::lexical(entry, cwd);
-        let stop = if self.args.force_exclude { None } else { named.map(|n| super::paths::lexical(n, cwd)) };
+        let named = if self.args.force_exclude { None } else { named.map(|n| super::paths::lexical(n, cwd)) };
+        // Nor are the project root and the folders above it asked (their configurations, if any,
+        // are other projects').
+        let root = self.namer.root();
         let chain: Vec<PathBuf> = (entry.ancestors())
-            .take_while(|p| stop.as_ref().is_none_or(|s| p != s && p.starts_with(s)))
+            .take_while(|p| named.as_ref().is_none_or(|s| p != s && p.starts_with(s)))
+            .take_while(|p| *p != root)
             .map(Path::to_path_buf)
             .collect();
         chain.iter().rev().any(|p| self.applied(p).excludes.as_ref().is_some_and(|e| e.excludes_entry(p)))
