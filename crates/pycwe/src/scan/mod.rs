@@ -302,21 +302,10 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
         None => None,
     };
     let mut per_file = per_file.into_inner().expect("not poisoned");
-    let mut file_rules: HashMap<PathBuf, Arc<rules::Rules>> = HashMap::new();
-    let named: Vec<PathBuf> = paths.iter().map(|p| paths::lexical(p, namer.cwd())).collect();
-    walked.files.retain(|p| {
-        // The deepest argument naming it or a folder above it (`. app/x.py` names `app/x.py`,
-        // though the walk of `.` reached it first).
-        let as_named = paths::lexical(p, namer.cwd());
-        let named = named.iter().filter(|n| as_named.starts_with(n)).max_by_key(|n| n.components().count());
-        match per_file.for_file(p, named.map(PathBuf::as_path)) {
-            Some(r) => {
-                file_rules.insert(p.clone(), r);
-                true
-            }
-            None => false,
-        }
-    });
+    // Which files are scanned was settled in the walk (entries by their configurations, named
+    // paths only when forced); what each reports is its own configuration's.
+    let file_rules: HashMap<PathBuf, Arc<rules::Rules>> =
+        walked.files.iter().map(|p| (p.clone(), per_file.rules_for(p))).collect();
     let problem = |e: &walk::WalkError| Problem {
         path: if e.path.as_os_str().is_empty() { String::new() } else { namer.shown(&e.path) },
         message: e.message.clone(),

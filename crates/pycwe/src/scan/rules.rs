@@ -3,8 +3,9 @@
 //! `packages/api/**` whichever path the scan was given first, and pre-commit, which passes files
 //! from every package at once, sees each package's own `select`, `ignore` and `exclude`. The model,
 //! its adapter and the decision (`min-confidence`, `prefilter`, `anchor`, `max-file-size`,
-//! `default-excludes`) stay one per scan, from the first path's configuration; a nested file that
-//! sets them otherwise is named in a warning rather than silently overruled.
+//! `default-excludes`) stay one per scan, from the configuration of the folder holding every path
+//! named; a nested file that sets them otherwise is named in a warning rather than silently
+//! overruled.
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -126,12 +127,19 @@ impl<'a> PerFile<'a> {
     }
 
     /// The rules `file` reports under, or `None` when a configuration excludes it ([`Self::excludes`]).
+    #[cfg(test)]
     pub fn for_file(&mut self, file: &Path, named: Option<&Path>) -> Option<Arc<Rules>> {
         if self.excludes(file, named) {
             return None;
         }
+        Some(self.rules_for(file))
+    }
+
+    /// The rules `file` (as walked) reports under. Whether it is scanned at all was settled by
+    /// [`Self::excludes`] during the walk.
+    pub fn rules_for(&mut self, file: &Path) -> Arc<Rules> {
         let file = super::paths::lexical(file, self.namer.cwd());
-        Some(self.applied(&file).rules.clone())
+        self.applied(&file).rules.clone()
     }
 
     /// Whether `entry` (a file or folder, as walked) or a folder above it is excluded, each by the
@@ -168,8 +176,7 @@ impl<'a> PerFile<'a> {
                 Err(e) => {
                     // The report names the file already.
                     let e = e.strip_prefix(&format!("{}: ", from.display())).unwrap_or(&e).trim_end();
-                    let note = format!("not used (its files were scanned under {}): {e}", self.scan_named());
-                    self.errors.push((from.clone(), note));
+                    self.not_used(&from, e);
                     None
                 }
             };
@@ -178,18 +185,17 @@ impl<'a> PerFile<'a> {
         self.nested.get(&from).expect("inserted above").as_ref().unwrap_or(&self.scan)
     }
 
-    fn scan_named(&self) -> String {
-        match &self.scan_file {
+    /// Records that the configuration in `from` could not be used, and why.
+    fn not_used(&mut self, from: &Path, why: &str) {
+        let scan = match &self.scan_file {
             Some(file) => format!("the rules of {}", self.namer.shown(file)),
             None => "the default rules".to_string(),
-        }
+        };
+        self.errors.push((from.to_path_buf(), format!("not used (its files were scanned under {scan}): {why}")));
     }
 
     fn nested_config(&mut self, from: &Path, config: &Config) -> Option<Applied> {
         let dir = from.parent().unwrap_or(Path::new("/"));
-        let unused = |this: &Self, e: &dyn std::fmt::Display| {
-            format!("not used (its files were scanned under {}): {e}", this.scan_named())
-        };
         let checked = Rules::new(self.args, config).and_then(|(rules, error)| match error {
             Some(e) => Err(e),
             None => Ok(rules),
@@ -203,8 +209,7 @@ impl<'a> PerFile<'a> {
         let (rules, excludes) = match checked {
             Ok(ok) => ok,
             Err(e) => {
-                let note = unused(self, &format!("{e:#}"));
-                self.errors.push((from.to_path_buf(), note));
+                self.not_used(from, &format!("{e:#}"));
                 return None;
             }
         };
