@@ -56,6 +56,14 @@ struct Anchored {
     climbed: bool,
 }
 
+impl Anchored {
+    /// The folder these globs never match at or above: their own, or the project `root` where
+    /// they were written above it (unless they climbed there on purpose).
+    fn floor<'a>(&'a self, root: &'a Path) -> &'a Path {
+        if self.climbed || self.base.starts_with(root) { &self.base } else { root }
+    }
+}
+
 /// Globs matched against the path relative to the scanned folder, relative to where the globs were
 /// written (the configuration's folder for its `exclude`, the current directory for `--exclude`),
 /// and against each name in the path below the scanned folder (so `tests` excludes every `tests/`
@@ -176,13 +184,13 @@ impl Filters {
     }
 
     /// `relative`: from the scanned folder (for a named file, from the current directory, else
-    /// its name alone); `absolute`: canonical; `below`: a named folder the path was reached
+    /// its name alone); `absolute`: canonical in the walk, lexical for a named path; `below`: a named folder the path was reached
     /// through, which, with its own folders above, no anchored glob matches (`pycwe scan build`
     /// scans `build/c.py`; only `--force-exclude` weighs the named path itself, before the walk).
     fn excluded(&self, relative: &Path, absolute: &Path, below: Option<&Path>) -> bool {
         // The path or a folder it is in, below the globs' folder, the project root and `below`.
         let anchored_match = |a: &Anchored| {
-            let floor = if a.climbed || a.base.starts_with(&self.root) { &a.base } else { &self.root };
+            let floor = a.floor(&self.root);
             let floor = match below {
                 Some(b) if b.starts_with(floor) => b,
                 _ => floor,
@@ -207,7 +215,7 @@ impl Filters {
             return false;
         }
         let anchored_match = |a: &Anchored| {
-            let floor = if a.climbed || a.base.starts_with(&self.root) { &a.base } else { &self.root };
+            let floor = a.floor(&self.root);
             entry != floor && entry.starts_with(floor) && entry.strip_prefix(&a.base).is_ok_and(|r| a.globs.is_match(r))
         };
         self.exclude.is_match(relative)
