@@ -24,10 +24,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         let mut file = std::fs::OpenOptions::new().write(true).truncate(true).open(&path)?;
         return file.write_all(bytes);
     }
-    let parent = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
+    let parent = folder_of(&path);
     std::fs::create_dir_all(parent)?;
     let mut builder = tempfile::Builder::new();
     builder.prefix(".pycwe-tmp-");
@@ -59,14 +56,25 @@ fn is_open_stream(path: &Path) -> bool {
             || path.starts_with("/proc/self/fd"))
 }
 
+/// An I/O error's text without Rust's ` (os error 2)` suffix: the system's own words
+/// (`No such file or directory`), as the messages that name a path show them.
+pub fn without_os_code(text: &str) -> &str {
+    text.split(" (os error").next().unwrap_or(text)
+}
+
+/// `path`'s folder, `.` for a bare file name.
+fn folder_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
 fn cannot_create_in(dir: &Path, e: &std::io::Error) -> std::io::Error {
     // The system's words (`Read-only file system`), not the error kind's name or tempfile's path.
     let reason = e.raw_os_error().map_or_else(
         || e.kind().to_string(),
-        |code| {
-            let text = std::io::Error::from_raw_os_error(code).to_string();
-            text.split(" (os error").next().unwrap_or(&text).to_string()
-        },
+        |code| without_os_code(&std::io::Error::from_raw_os_error(code).to_string()).to_string(),
     );
     std::io::Error::new(e.kind(), format!("cannot create a file in {}: {reason}", dir.display()))
 }
@@ -83,10 +91,7 @@ pub fn check_writable(path: &Path) -> std::io::Result<()> {
         // A device or a pipe is written in place; a folder is the caller's to refuse.
         return Ok(());
     }
-    let mut dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
+    let mut dir = folder_of(&path).to_path_buf();
     loop {
         match std::fs::metadata(&dir) {
             Ok(meta) if meta.is_dir() => break,

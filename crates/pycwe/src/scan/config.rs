@@ -62,7 +62,8 @@ fn in_dir(d: &Path) -> anyhow::Result<Option<(Config, PathBuf)>> {
 /// As the name reads ([`super::paths::lexical`]): `../proj/a.py` is looked up from `proj`, and a
 /// linked package from the folder the link is in, as ruff finds them.
 fn absolute(start: &Path) -> PathBuf {
-    let cwd = std::env::current_dir().unwrap_or_default();
+    // Asked for every walked entry, mostly with absolute paths: no getcwd for those.
+    let cwd = if start.is_absolute() { PathBuf::new() } else { std::env::current_dir().unwrap_or_default() };
     super::paths::lexical(start, &cwd)
 }
 

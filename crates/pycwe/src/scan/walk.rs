@@ -251,9 +251,8 @@ impl WalkError {
     fn from_ignore(err: &ignore::Error) -> Self {
         match err {
             ignore::Error::WithPath { path, err } => {
-                let message = err.to_string();
-                // The system's words without `(os error 2)`, as for a missing named path.
-                let message = message.split(" (os error").next().unwrap_or(&message).to_string();
+                // The system's words, as for a missing named path.
+                let message = pycwe_core::atomic::without_os_code(&err.to_string()).to_string();
                 WalkError { path: path.clone(), message }
             }
             ignore::Error::WithDepth { err, .. } => WalkError::from_ignore(err),
@@ -330,8 +329,7 @@ pub fn walk_with(
         }
         if let Err(e) = std::fs::metadata(root) {
             // The system's own words: "No such file or directory", "Not a directory" (`a.py/`), ...
-            let message = e.to_string();
-            let message = message.split(" (os error").next().unwrap_or(&message).to_string();
+            let message = pycwe_core::atomic::without_os_code(&e.to_string()).to_string();
             out.lock().expect("not poisoned").errors.push(WalkError { path: root.clone(), message });
             continue;
         }
